@@ -1,0 +1,137 @@
+//! The device ↔ server sync protocol (`/sync/v1/`), shared by both sides so they cannot drift.
+//!
+//! - **Pairing**: `POST /sync/v1/pair` trades a one-time pairing code for a device token.
+//! - **Down**: `GET /sync/v1/feed?after=CURSOR&limit=N` returns [`FeedPage`]s of [`FeedEntry`]s
+//!   ordered by a server-side sequence (never by clocks). The first sync is the same feed from 0.
+//!   The device stores the new cursor in the same transaction as the rows it brought.
+//! - **Up**: `POST /sync/v1/scans` with a [`ScanUpload`]; the server upserts scans by their
+//!   client-made UUIDv7 and answers [`UploadAck`]. Occupancy counters per (device, zone) only grow,
+//!   and the server keeps the highest it has seen, so retries and reordering converge.
+//! - Every response carries `server_time` (ms); devices keep their offset to it.
+//! - A revoked device gets [`SyncRefusal`] with `wipe: true` and must erase its cache.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AccessLog, Checkpoint, DeviceId, EventId, Millis, Participant, ParticipantId, TenantId, Zone,
+    ZoneId,
+};
+
+/// Path prefix of this version of the protocol.
+pub const SYNC_PREFIX: &str = "/sync/v1";
+/// Header carrying the device token: `Authorization: Bearer <token>`.
+pub const AUTHORIZATION: &str = "authorization";
+
+/// `POST /sync/v1/pair`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairRequest {
+    pub pairing_code: String,
+    pub app_version: String,
+    pub profile: Option<String>,
+}
+
+/// The answer to a successful pairing. The token is shown once; the server keeps its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairResponse {
+    pub device_id: DeviceId,
+    pub device_name: String,
+    pub device_token: String,
+    pub tenant_id: TenantId,
+    pub event_id: EventId,
+    pub event_name: String,
+    pub server_time: Millis,
+}
+
+/// A ticket key as it travels to devices (over TLS; devices store it encrypted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub key_id: u16,
+    /// 64 hex digits.
+    pub secret_hex: String,
+    /// Retired keys are removed from the device's ring.
+    pub retired: bool,
+}
+
+/// One change in an event's feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Change {
+    Zone(Zone),
+    Checkpoint(Checkpoint),
+    Participant(Participant),
+    /// The participant was deleted (or moved out of the event): drop them from the cache.
+    ParticipantRemoved {
+        id: ParticipantId,
+    },
+    Key(KeyRecord),
+    /// A scan made by another gate (or this one, echoed): anti-passback across gates.
+    Scan(AccessLog),
+}
+
+/// A change with its place in the feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedEntry {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// `GET /sync/v1/feed` answers one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub event_id: EventId,
+    pub tenant_id: TenantId,
+    pub entries: Vec<FeedEntry>,
+    /// The cursor to ask from next: the last entry's seq, or the request's when empty.
+    pub cursor: i64,
+    /// More entries are waiting past `cursor`.
+    pub more: bool,
+    pub server_time: Millis,
+}
+
+/// A device's monotonic counts of passes through one zone since pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OccupancyCounter {
+    pub zone_id: ZoneId,
+    pub ins: u64,
+    pub outs: u64,
+}
+
+/// What a device says about itself on each upload (shown on the dashboard).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DeviceReport {
+    pub app_version: String,
+    pub profile: Option<String>,
+    pub cursor: i64,
+    pub outbox_depth: u64,
+    /// The device's clock when it sent this, to measure lag and skew.
+    pub device_time: Millis,
+}
+
+/// `POST /sync/v1/scans`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanUpload {
+    pub scans: Vec<AccessLog>,
+    pub occupancy: Vec<OccupancyCounter>,
+    pub report: DeviceReport,
+}
+
+/// The server's answer to an upload: every id it now holds (new or already known). The device
+/// deletes exactly these from its outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadAck {
+    pub stored: Vec<crate::domain::ScanId>,
+    /// Of those, the ones flagged as offline duplicates (a second admission while offline).
+    pub offline_duplicates: Vec<crate::domain::ScanId>,
+    pub server_time: Millis,
+}
+
+/// The body of every refusal on the sync API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRefusal {
+    pub code: String,
+    pub message: String,
+    /// The device was revoked: erase the participant cache and keys now.
+    pub wipe: bool,
+    pub server_time: Millis,
+}

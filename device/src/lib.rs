@@ -1,0 +1,5 @@
+//! # gatehouse-device
+//!
+//! The gate: frame sources (a camera through nokhwa, or replayed images), QR decoding, feedback
+//! tones, and the scan loop that turns a frame into a verdict. The binary `gatehouse-gate` is the
+//! headless gate for turnstiles, scripts and tests.
