@@ -260,6 +260,24 @@ pub enum Credential {
     BadRegistrationCode(RegistrationCodeError),
 }
 
+impl Credential {
+    /// Reads the text of a scanned QR code as a ticket of the event whose keys are given.
+    pub fn from_ticket_text(keys: &crate::EventKeys, text: &str) -> Self {
+        match keys.decode(text) {
+            Ok(claims) => Credential::Ticket(claims),
+            Err(e) => Credential::Unreadable(e),
+        }
+    }
+
+    /// Reads typed text as a registration code; on success the caller looks the code up.
+    pub fn from_typed_code(typed: &str) -> (Self, Option<crate::RegistrationCode>) {
+        match crate::RegistrationCode::parse(typed) {
+            Ok(code) => (Credential::RegistrationCode, Some(code)),
+            Err(e) => (Credential::BadRegistrationCode(e), None),
+        }
+    }
+}
+
 /// One earlier scan of the same participant at this event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastScan {

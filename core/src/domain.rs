@@ -246,4 +246,14 @@ impl AccessLog {
     pub fn admitted(&self) -> bool {
         self.verdict.admits()
     }
+
+    /// This scan as history for later decisions (scans that were not read carry no movement).
+    pub fn as_past_scan(&self) -> Option<crate::decide::PastScan> {
+        Some(crate::decide::PastScan {
+            zone_id: self.zone_id,
+            movement: self.movement?,
+            verdict: self.verdict,
+            at: self.corrected_time,
+        })
+    }
 }

@@ -135,3 +135,56 @@ pub struct SyncRefusal {
     pub wipe: bool,
     pub server_time: Millis,
 }
+
+/// What a person shows the gate: the QR text or a typed registration code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presented {
+    Payload(String),
+    RegistrationCode(String),
+}
+
+/// `POST /sync/v1/scan`: a device in online mode asks the server to decide (the same
+/// [`crate::decide`]); the server records the scan under `scan_id` exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineScanRequest {
+    pub scan_id: crate::domain::ScanId,
+    pub presented: Presented,
+    pub checkpoint_id: crate::domain::CheckpointId,
+    pub requested: Option<crate::domain::Movement>,
+    pub override_reason: Option<String>,
+    pub device_time: Millis,
+}
+
+/// Who a verdict is about, as the gate shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantSummary {
+    pub id: ParticipantId,
+    pub name: String,
+    pub category: String,
+    pub organisation: Option<String>,
+}
+
+impl From<&Participant> for ParticipantSummary {
+    fn from(p: &Participant) -> Self {
+        ParticipantSummary {
+            id: p.id,
+            name: p.full_name.clone(),
+            category: p.category.clone(),
+            organisation: p.organisation.clone(),
+        }
+    }
+}
+
+/// The answer to an online scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineScanResponse {
+    pub scan_id: crate::domain::ScanId,
+    pub verdict: crate::Verdict,
+    pub reason: crate::Reason,
+    pub reason_text: String,
+    pub movement: Option<crate::domain::Movement>,
+    pub warnings: Vec<crate::Warning>,
+    pub participant: Option<ParticipantSummary>,
+    pub server_time: Millis,
+}
