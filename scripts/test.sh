@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every Gatehouse test on a Debian 12 machine, installing what it needs first.
+#   bash scripts/test.sh
+# Steps: system packages → PostgreSQL → format and lint → Rust tests (SQLite and PostgreSQL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gatehouse-target}"
+export CARGO_TERM_COLOR=never
+export RUST_BACKTRACE=1
+
+step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+
+step "system packages"
+bash packaging/deps.sh
+
+step "PostgreSQL"
+GATEHOUSE_TEST_PG="$(bash packaging/postgres.sh)"
+export GATEHOUSE_TEST_PG
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build binaries"
+cargo build --workspace --bins --locked
+
+step "Rust tests (SQLite and PostgreSQL)"
+cargo test --workspace --locked
+
+step "benchmarks compile"
+cargo bench -p gatehouse-core --no-run --locked
+
+step "done"
