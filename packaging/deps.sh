@@ -17,6 +17,13 @@ PACKAGES=(
   python3-venv          # Schemathesis and standardwebhooks checks
 )
 
+# Node.js 20.19+ and npm build and test the app's front end (ui/). Debian 12's own nodejs is 18,
+# too old for Vite 8: the machines come with Node 20; say so plainly where it is missing.
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' 2>/dev/null; then
+  echo "deps: Node.js 20.19 or newer is needed for ui/ (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

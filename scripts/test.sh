@@ -18,6 +18,9 @@ step "PostgreSQL"
 GATEHOUSE_TEST_PG="$(bash packaging/postgres.sh)"
 export GATEHOUSE_TEST_PG
 
+step "UI: install, typecheck, unit tests, build (the app embeds ui/dist)"
+( cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm test && npm run build )
+
 step "rustfmt"
 cargo fmt --all -- --check
 

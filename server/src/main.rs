@@ -1,9 +1,15 @@
-//! # gatehouse-server
-//!
-//! The platform server where central admins and outside systems work: events, participants, the
-//! device sync API, the REST API, webhooks and the live dashboard.
+//! `gatehouse-server`: parses the command line and runs it (see `gatehouse_server::cli`).
 
-fn main() {
-    eprintln!("gatehouse-server: not built yet");
-    std::process::exit(2);
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = gatehouse_server::cli::Cli::parse();
+    match gatehouse_server::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gatehouse-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,343 @@
+//! `gatehouse-gate`: the headless gate for turnstiles, scripts and tests. Every command prints
+//! JSON on stdout (one object, or one line per scan in `run`); failures print
+//! `{"error": {"code", "message"}}` and exit with status 1. Logs go to stderr (`GATEHOUSE_LOG`).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use gatehouse_core::protocol::Presented;
+use gatehouse_core::Movement;
+use gatehouse_device::gate::{durability_from_env, parse_direction, timed_scan};
+use gatehouse_sync::{
+    read_scanner_line, Clock, EngineConfig, ScanOptions, ScanStation, Store, SyncEngine,
+};
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatehouse-gate",
+    version,
+    about = "The headless Gatehouse gate"
+)]
+struct Cli {
+    /// The gate's state directory (encrypted store and its key).
+    #[arg(
+        long = "data",
+        global = true,
+        env = "GATEHOUSE_GATE_DATA",
+        value_name = "DIR"
+    )]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Trade a pairing code for a device token.
+    Pair {
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
+    /// Push the outbox and pull the feed; without --once, keep doing so until killed.
+    Sync {
+        #[arg(long)]
+        once: bool,
+        /// Point the gate at another server address first (a moved server).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// Pause between rounds, in ms.
+        #[arg(long, default_value_t = 2000, value_name = "MS")]
+        interval_ms: u64,
+    },
+    /// Decide and record one scan, with or without the network.
+    Scan {
+        #[command(flatten)]
+        presented: PresentedArgs,
+        #[command(flatten)]
+        at: CheckpointArgs,
+        /// A supervisor's reason to admit someone already inside.
+        #[arg(long, value_name = "TEXT")]
+        override_reason: Option<String>,
+    },
+    /// The gate's state: online, cursor, cached participants, outbox depth, last sync.
+    Status,
+    /// Write every scan this gate made to a CSV file (evidence when the network never returns).
+    ExportLogs {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sync in the background and scan lines read from stdin (keyboard-wedge scanners).
+    Run {
+        #[command(flatten)]
+        at: CheckpointArgs,
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        #[arg(long, default_value_t = 2000, value_name = "MS")]
+        interval_ms: u64,
+    },
+    /// Decode every image of a folder and print one JSON line per file.
+    DecodeFrames { dir: PathBuf },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct PresentedArgs {
+    /// The text of a scanned QR code.
+    #[arg(long, value_name = "TEXT")]
+    payload: Option<String>,
+    /// A registration code typed by hand.
+    #[arg(long, value_name = "REGISTRATION_CODE")]
+    code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct CheckpointArgs {
+    /// The checkpoint's name or id.
+    #[arg(long, value_name = "NAME_OR_ID")]
+    checkpoint: String,
+    /// The way through a both-ways checkpoint: in or out.
+    #[arg(long, value_name = "in|out", value_parser = parse_direction)]
+    direction: Option<Movement>,
+}
+
+/// A failure with its stable machine code.
+struct Failure {
+    code: String,
+    message: String,
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        let code = if let Some(e) = e.downcast_ref::<gatehouse_sync::StoreError>() {
+            e.code()
+        } else if let Some(e) = e.downcast_ref::<gatehouse_sync::SyncError>() {
+            e.code()
+        } else if let Some(e) = e.downcast_ref::<gatehouse_device::qr::DecodeFramesError>() {
+            e.code()
+        } else {
+            "failed"
+        };
+        Failure {
+            code: code.to_owned(),
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_logging();
+    if let Err(e) = run(cli) {
+        let failure = Failure::from(e);
+        println!(
+            "{}",
+            json!({"error": {"code": failure.code, "message": failure.message}})
+        );
+        std::process::exit(1);
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GATEHOUSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+struct Settings {
+    data: PathBuf,
+    durability: gatehouse_sync::Durability,
+    clock: Clock,
+}
+
+impl Settings {
+    fn from(cli_data: Option<PathBuf>) -> anyhow::Result<Self> {
+        let data =
+            cli_data.context("no state directory: pass --data DIR or set GATEHOUSE_GATE_DATA")?;
+        Ok(Settings {
+            data,
+            durability: durability_from_env().map_err(anyhow::Error::msg)?,
+            clock: Clock::from_env().map_err(anyhow::Error::msg)?,
+        })
+    }
+
+    fn store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.data, self.durability)?)
+    }
+
+    fn engine(&self, server: Option<&str>, interval_ms: u64) -> anyhow::Result<SyncEngine> {
+        let store = self.store()?;
+        if let Some(url) = server {
+            store.require_pairing()?;
+            store.set_server_url(url)?;
+        }
+        let config = EngineConfig {
+            interval: Duration::from_millis(interval_ms),
+            ..EngineConfig::default()
+        };
+        Ok(SyncEngine::new(store, self.clock, config)?)
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::DecodeFrames { dir } = &cli.command {
+        let mut out = std::io::stdout().lock();
+        gatehouse_device::qr::decode_frames_command(dir, &mut out)?;
+        return Ok(());
+    }
+    let settings = Settings::from(cli.data)?;
+    match cli.command {
+        Command::Pair {
+            server,
+            code,
+            profile,
+        } => {
+            let mut store = settings.store()?;
+            let paired = runtime()?.block_on(gatehouse_sync::pair(
+                &mut store,
+                &server,
+                &code,
+                profile,
+                settings.clock,
+            ))?;
+            print(&json!({
+                "paired": true,
+                "device_id": paired.device_id,
+                "device_name": paired.device_name,
+                "event_id": paired.event_id,
+                "event_name": paired.event_name,
+                "clock_offset_ms": store.clock_offset()?,
+            }))
+        }
+        Command::Sync {
+            once,
+            server,
+            interval_ms,
+        } => {
+            let mut engine = settings.engine(server.as_deref(), interval_ms)?;
+            let rt = runtime()?;
+            if once {
+                let report = rt.block_on(engine.sync_once())?;
+                return print(&report);
+            }
+            rt.block_on(async move {
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let engine =
+                    tokio::spawn(engine.run(stop_rx, Arc::new(tokio::sync::Notify::new())));
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => { let _ = stop_tx.send(true); }
+                    _ = terminate() => { let _ = stop_tx.send(true); }
+                }
+                let _ = tokio::time::timeout(Duration::from_secs(5), engine).await;
+            });
+            Ok(())
+        }
+        Command::Scan {
+            presented,
+            at,
+            override_reason,
+        } => {
+            let presented = match (presented.payload, presented.code) {
+                (Some(payload), _) => Presented::Payload(payload),
+                (None, Some(code)) => Presented::RegistrationCode(code),
+                (None, None) => anyhow::bail!("pass --payload TEXT or --code REGISTRATION_CODE"),
+            };
+            let mut station = ScanStation::new(settings.store()?, settings.clock)?;
+            let checkpoint = station.checkpoint(&at.checkpoint)?;
+            let options = ScanOptions {
+                requested: at.direction,
+                override_reason,
+            };
+            print(&timed_scan(
+                &mut station,
+                &presented,
+                &checkpoint,
+                &options,
+            )?)
+        }
+        Command::Status => print(&gatehouse_sync::status::gate_status(&settings.store()?)?),
+        Command::ExportLogs { out } => {
+            let written = gatehouse_sync::status::export_logs(&settings.store()?, &out)?;
+            print(&json!({"exported": written, "file": out}))
+        }
+        Command::Run {
+            at,
+            server,
+            interval_ms,
+        } => run_gate(&settings, at, server.as_deref(), interval_ms),
+        Command::DecodeFrames { .. } => Ok(()),
+    }
+}
+
+/// `run`: the sync engine on its own connection in the background, scans from stdin here.
+fn run_gate(
+    settings: &Settings,
+    at: CheckpointArgs,
+    server: Option<&str>,
+    interval_ms: u64,
+) -> anyhow::Result<()> {
+    let mut station = ScanStation::new(settings.store()?, settings.clock)?;
+    let checkpoint = station.checkpoint(&at.checkpoint)?;
+    let engine = settings.engine(server, interval_ms)?;
+    let rt = runtime()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let nudge = Arc::new(tokio::sync::Notify::new());
+    let sync_task = rt.spawn(engine.run(stop_rx, nudge.clone()));
+
+    let options = ScanOptions {
+        requested: at.direction,
+        override_reason: None,
+    };
+    let stdin = std::io::stdin().lock();
+    for line in gatehouse_device::wedge::WedgeLines::new(stdin) {
+        let line = line.context("cannot read stdin")?;
+        let presented = read_scanner_line(&line);
+        match timed_scan(&mut station, &presented, &checkpoint, &options) {
+            Ok(verdict) => print(&verdict)?,
+            Err(e) => print(&json!({"error": {"code": e.code(), "message": e.to_string()}}))?,
+        }
+        nudge.notify_one();
+    }
+    let _ = stop_tx.send(true);
+    let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), sync_task).await });
+    Ok(())
+}
+
+async fn terminate() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}

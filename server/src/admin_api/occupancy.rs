@@ -1,0 +1,138 @@
+//! Live occupancy of an event: who is inside each zone, as Σ over devices of the highest in/out
+//! counters seen plus the scans decided online. As JSON, and as Server-Sent Events that send a
+//! fresh snapshot whenever an upload or an online scan changes the event.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::Json;
+use futures::Stream;
+use gatehouse_core::{EventId, TenantId, ZoneId};
+use serde::Serialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::AdminCaller;
+use crate::db::{self, now_ms};
+use crate::error::ApiResult;
+use crate::permissions::Permission;
+use crate::state::AppState;
+
+/// One zone's head count.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ZoneOccupancy {
+    pub zone_id: ZoneId,
+    pub name: String,
+    pub capacity: Option<u32>,
+    /// People inside now (never below zero).
+    pub inside: i64,
+    pub ins: i64,
+    pub outs: i64,
+    /// At or over capacity (informational: gates never refuse for it).
+    pub full: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OccupancySnapshot {
+    pub event_id: EventId,
+    pub zones: Vec<ZoneOccupancy>,
+    pub server_time: i64,
+}
+
+/// The event's occupancy now.
+pub async fn snapshot(
+    db: &db::Db,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<OccupancySnapshot, sqlx::Error> {
+    let zones = db::events::zones(db, tenant, event).await?;
+    let totals = db::occupancy::totals(db, tenant, event).await?;
+    let zones = zones
+        .into_iter()
+        .map(|z| {
+            let (ins, outs) = totals
+                .iter()
+                .find(|(id, _, _)| *id == z.id)
+                .map(|(_, i, o)| (*i, *o))
+                .unwrap_or((0, 0));
+            let inside = (ins - outs).max(0);
+            ZoneOccupancy {
+                zone_id: z.id,
+                name: z.name,
+                capacity: z.capacity,
+                inside,
+                ins,
+                outs,
+                full: z.capacity.is_some_and(|c| inside >= i64::from(c)),
+            }
+        })
+        .collect();
+    Ok(OccupancySnapshot {
+        event_id: event,
+        zones,
+        server_time: now_ms(),
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OccupancySnapshot>> {
+    caller.require(Permission::OccupancyRead)?;
+    let event = super::event_of(&state, &caller, &id).await?;
+    Ok(Json(
+        snapshot(state.db(), caller.tenant_id, event.id).await?,
+    ))
+}
+
+/// How long a live view waits for a change before it sends a snapshot anyway.
+const REFRESH_EVERY: Duration = Duration::from_secs(15);
+
+pub async fn stream(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    caller.require(Permission::OccupancyRead)?;
+    let event = super::event_of(&state, &caller, &id).await?;
+    let rx = state.subscribe();
+    let tenant = caller.tenant_id;
+    let event_id = event.id;
+    let stream = futures::stream::unfold(
+        (state, rx, true),
+        move |(state, mut rx, first)| async move {
+            if !first {
+                // Wait for a change of this event (or the periodic refresh).
+                let _ = tokio::time::timeout(REFRESH_EVERY, async {
+                    loop {
+                        match rx.recv().await {
+                            Ok(changed) if changed == event_id => return,
+                            Ok(_) => continue,
+                            Err(RecvError::Lagged(_)) => return,
+                            Err(RecvError::Closed) => {
+                                std::future::pending::<()>().await;
+                            }
+                        }
+                    }
+                })
+                .await;
+            }
+            let sse = match snapshot(state.db(), tenant, event_id).await {
+                Ok(s) => SseEvent::default()
+                    .event("occupancy")
+                    .json_data(&s)
+                    .unwrap_or_else(|_| SseEvent::default().comment("unserialisable snapshot")),
+                Err(e) => {
+                    tracing::error!(error = %e, "occupancy snapshot failed");
+                    SseEvent::default()
+                        .event("error")
+                        .data("occupancy is unavailable")
+                }
+            };
+            Some((Ok(sse), (state, rx, false)))
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

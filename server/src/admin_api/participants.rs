@@ -1,0 +1,146 @@
+//! Participants: list and search an event's participants, show one, and reissue a badge (the
+//! credential sequence goes up, a new ticket is sealed, and the old QR decides `REVOKED` online
+//! at once and on devices after their next sync).
+
+use axum::extract::{Path, State};
+use axum::Json;
+use gatehouse_core::ParticipantStatus;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::AdminCaller;
+use crate::db::participants::ListFilter;
+use crate::db::{self, audit, now_ms};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, QueryParams};
+use crate::permissions::Permission;
+use crate::state::AppState;
+
+/// Largest page of the participant list.
+const MAX_LIST: i64 = 1_000;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ParticipantsRead)?;
+    let event = super::event_of(&state, &caller, &id).await?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(ParticipantStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_status",
+                format!("status {s:?} is not one of pending, approved, rejected, cancelled"),
+            )
+        })?),
+    };
+    let filter = ListFilter {
+        status,
+        search: q.q.filter(|s| !s.trim().is_empty()),
+        limit: q.limit.unwrap_or(100).clamp(1, MAX_LIST),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let participants =
+        db::participants::list(state.db(), caller.tenant_id, event.id, &filter).await?;
+    let total = db::participants::count(state.db(), caller.tenant_id, event.id).await?;
+    Ok(Json(
+        json!({ "participants": participants, "total": total }),
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ParticipantsRead)?;
+    let pid = path_id(&id, "participant")?;
+    let participant = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
+    Ok(Json(json!({ "participant": participant })))
+}
+
+pub async fn reissue(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ParticipantsManage)?;
+    let pid = path_id(&id, "participant")?;
+    let current = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
+    if current.gate.credential_seq == u16::MAX {
+        return Err(ApiError::conflict(
+            "reissue_limit",
+            "this badge has been reissued as often as the ticket format allows",
+        ));
+    }
+    let ring = db::keys::ring(
+        state.db(),
+        state.master(),
+        caller.tenant_id,
+        current.gate.event_id,
+    )
+    .await?;
+    let mut tx = state.db().begin().await?;
+    let next = db::participants::reissue(&mut tx, caller.tenant_id, &current).await?;
+    audit::record(
+        &mut tx,
+        caller.tenant_id,
+        &caller.actor(),
+        "participant.badge_reissued",
+        "participant",
+        &id,
+        Some(&current),
+        Some(&next),
+    )
+    .await?;
+    let payload = crate::tickets::issue(&ring, &next.gate, now_ms())
+        .map_err(|e| ApiError::internal("seal a ticket", e))?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "participant": next,
+        "payload": payload,
+        "registration_code": next.gate.registration_code,
+    })))
+}
+
+/// Deletes a participant; devices drop them at their next sync (a later scan is `UNKNOWN`).
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ParticipantsManage)?;
+    let pid = path_id(&id, "participant")?;
+    let current = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
+    let mut tx = state.db().begin().await?;
+    db::participants::remove(&mut tx, caller.tenant_id, &current).await?;
+    audit::record(
+        &mut tx,
+        caller.tenant_id,
+        &caller.actor(),
+        "participant.removed",
+        "participant",
+        &id,
+        Some(&current),
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "removed": pid })))
+}

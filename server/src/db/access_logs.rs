@@ -1,0 +1,395 @@
+//! Access logs: every scan, as the device or the server decided it. A scan's id is made by the
+//! device (UUIDv7), and inserting an id that exists changes nothing, so uploads can be retried,
+//! repeated and reordered. Besides the device's own `device_time` and `corrected_time`, each row
+//! has a `server_time`: the device time shifted by the device's clock offset measured at upload,
+//! which is the order the server reasons in (history, offline duplicates, filters).
+
+use gatehouse_core::decide::PastScan;
+use gatehouse_core::{
+    AccessLog, CheckpointId, EventId, Movement, ParticipantId, Reason, TenantId, Verdict,
+};
+use serde::Serialize;
+use sqlx::{Decode, Row, Type};
+
+use super::{exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
+
+/// How many past scans of one person `decide` is given (far more than any day at a gate).
+pub const HISTORY_LIMIT: i64 = 1000;
+
+/// Where a scan was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// On the device, uploaded later.
+    Device,
+    /// On the server, through `POST /sync/v1/scan`.
+    Online,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Device => "device",
+            Source::Online => "online",
+        }
+    }
+}
+
+/// A scan as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredScan {
+    #[serde(flatten)]
+    pub log: AccessLog,
+    pub server_time: i64,
+    pub received_at: i64,
+    pub source: String,
+    /// A second admission of the same badge into the same zone by another gate while offline.
+    pub offline_duplicate: bool,
+}
+
+const COLUMNS: &str = "id, event_id, checkpoint_id, zone_id, device_id, participant_id, credential_seq, movement, \
+     verdict, reason, override_reason, device_time, corrected_time, server_time, received_at, source, offline_duplicate";
+
+fn decode(message: String) -> sqlx::Error {
+    sqlx::Error::Decode(message.into())
+}
+
+fn from_row<'r, R>(r: &'r R) -> Result<StoredScan, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let id: String = r.try_get(0)?;
+    let device: Option<String> = r.try_get(4)?;
+    let participant: Option<String> = r.try_get(5)?;
+    let seq: Option<i64> = r.try_get(6)?;
+    let movement: Option<String> = r.try_get(7)?;
+    let verdict: String = r.try_get(8)?;
+    let reason: String = r.try_get(9)?;
+    let checkpoint: String = r.try_get(2)?;
+    let zone: String = r.try_get(3)?;
+    let event: String = r.try_get(1)?;
+    let dup: i64 = r.try_get(16)?;
+    Ok(StoredScan {
+        log: AccessLog {
+            id: parse_id(&id)?,
+            event_id: parse_id(&event)?,
+            checkpoint_id: parse_id(&checkpoint)?,
+            zone_id: parse_id(&zone)?,
+            device_id: device.as_deref().map(parse_id).transpose()?,
+            participant_id: participant.as_deref().map(parse_id).transpose()?,
+            credential_seq: seq.and_then(|s| u16::try_from(s).ok()),
+            movement: movement.as_deref().and_then(Movement::parse),
+            verdict: Verdict::parse(&verdict)
+                .ok_or_else(|| decode(format!("scan {id}: verdict {verdict:?}")))?,
+            reason: Reason::parse(&reason)
+                .ok_or_else(|| decode(format!("scan {id}: reason {reason:?}")))?,
+            override_reason: r.try_get(10)?,
+            device_time: r.try_get(11)?,
+            corrected_time: r.try_get(12)?,
+        },
+        server_time: r.try_get(13)?,
+        received_at: r.try_get(14)?,
+        source: r.try_get(15)?,
+        offline_duplicate: dup != 0,
+    })
+}
+
+/// Stores a scan unless its id is already known. Returns whether it was new.
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: TenantId,
+    log: &AccessLog,
+    server_time: i64,
+    received_at: i64,
+    source: Source,
+) -> Result<bool, sqlx::Error> {
+    let done = exec_tx!(tx, c => sqlx::query(
+        "INSERT INTO access_logs (id, tenant_id, event_id, checkpoint_id, zone_id, device_id, participant_id, \
+         credential_seq, movement, verdict, reason, override_reason, device_time, corrected_time, server_time, \
+         received_at, source, offline_duplicate) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(log.id.to_string())
+    .bind(tenant.to_string())
+    .bind(log.event_id.to_string())
+    .bind(log.checkpoint_id.to_string())
+    .bind(log.zone_id.to_string())
+    .bind(log.device_id.map(|d| d.to_string()))
+    .bind(log.participant_id.map(|p| p.to_string()))
+    .bind(log.credential_seq.map(i64::from))
+    .bind(log.movement.map(Movement::as_str))
+    .bind(log.verdict.as_str())
+    .bind(log.reason.code())
+    .bind(&log.override_reason)
+    .bind(log.device_time)
+    .bind(log.corrected_time)
+    .bind(server_time)
+    .bind(received_at)
+    .bind(source.as_str())
+    .execute(c)
+    .await)?;
+    Ok(done == 1)
+}
+
+pub async fn find(db: &Db, tenant: TenantId, id: &str) -> Result<Option<StoredScan>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM access_logs WHERE tenant_id = $1 AND id = $2");
+    on_pool!(db, p => {
+        let row = sqlx::query(&sql).bind(tenant.to_string()).bind(id).fetch_optional(p).await?;
+        row.as_ref().map(from_row).transpose()
+    })
+}
+
+pub async fn find_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: &str,
+) -> Result<Option<StoredScan>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM access_logs WHERE tenant_id = $1 AND id = $2");
+    on_tx!(tx, c => {
+        let row = sqlx::query(&sql).bind(tenant.to_string()).bind(id).fetch_optional(c).await?;
+        row.as_ref().map(from_row).transpose()
+    })
+}
+
+type PastRow = (String, Option<String>, String, i64);
+
+fn past_from(rows: Vec<PastRow>) -> Result<Vec<PastScan>, sqlx::Error> {
+    rows.into_iter()
+        .filter_map(|(zone, movement, verdict, at)| {
+            let movement = movement.as_deref().and_then(Movement::parse)?;
+            Some((zone, movement, verdict, at))
+        })
+        .map(|(zone, movement, verdict, at)| {
+            Ok(PastScan {
+                zone_id: parse_id(&zone)?,
+                movement,
+                verdict: Verdict::parse(&verdict)
+                    .ok_or_else(|| decode(format!("verdict {verdict:?}")))?,
+                at,
+            })
+        })
+        .collect()
+}
+
+/// The participant's scans at this event, newest first, as `decide` takes them (by server time).
+pub async fn history_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    participant: ParticipantId,
+) -> Result<Vec<PastScan>, sqlx::Error> {
+    let rows: Vec<PastRow> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT zone_id, movement, verdict, server_time FROM access_logs \
+         WHERE tenant_id = $1 AND event_id = $2 AND participant_id = $3 AND movement IS NOT NULL \
+         ORDER BY server_time DESC, id DESC LIMIT $4",
+    )
+    .bind(tenant.to_string())
+    .bind(event.to_string())
+    .bind(participant.to_string())
+    .bind(HISTORY_LIMIT)
+    .fetch_all(c)
+    .await)?;
+    past_from(rows)
+}
+
+/// One admitted pass, for offline-duplicate review.
+#[derive(Debug, Clone)]
+pub struct AdmittedPass {
+    pub id: String,
+    pub device: Option<String>,
+    pub movement: Movement,
+    pub offline_duplicate: bool,
+}
+
+pub async fn set_offline_duplicate(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: &str,
+    value: bool,
+) -> Result<(), sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query("UPDATE access_logs SET offline_duplicate = $1 WHERE tenant_id = $2 AND id = $3")
+        .bind(flag(value))
+        .bind(tenant.to_string())
+        .bind(id)
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// How the admin narrows the access log.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub checkpoint: Option<CheckpointId>,
+    pub verdict: Option<Verdict>,
+    pub participant: Option<ParticipantId>,
+    /// Server time, inclusive.
+    pub from: Option<i64>,
+    /// Server time, exclusive.
+    pub to: Option<i64>,
+    pub offline_duplicates_only: bool,
+}
+
+/// Where a page of the log starts: after this (server_time, id).
+pub type LogKey = (i64, String);
+
+/// One page of the event's log in server-time order (newest first when `newest_first`).
+pub async fn page(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    filter: &LogFilter,
+    after: Option<&LogKey>,
+    limit: i64,
+    newest_first: bool,
+) -> Result<Vec<StoredScan>, sqlx::Error> {
+    let (cmp, order) = if newest_first {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM access_logs WHERE tenant_id = $1 AND event_id = $2 \
+         AND ($3 = '' OR checkpoint_id = $3) AND ($4 = '' OR verdict = $4) AND ($5 = '' OR participant_id = $5) \
+         AND server_time >= $6 AND server_time < $7 AND offline_duplicate >= $8 \
+         AND ($9 = 0 OR server_time {cmp} $10 OR (server_time = $10 AND id {cmp} $11)) \
+         ORDER BY server_time {order}, id {order} LIMIT $12"
+    );
+    let (has_after, after_time, after_id) = match after {
+        Some((t, id)) => (1i64, *t, id.clone()),
+        None => (0, 0, String::new()),
+    };
+    on_pool!(db, p => {
+        let rows = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(event.to_string())
+            .bind(filter.checkpoint.map(|c| c.to_string()).unwrap_or_default())
+            .bind(filter.verdict.map(|v| v.as_str()).unwrap_or(""))
+            .bind(filter.participant.map(|p| p.to_string()).unwrap_or_default())
+            .bind(filter.from.unwrap_or(i64::MIN))
+            .bind(filter.to.unwrap_or(i64::MAX))
+            .bind(flag(filter.offline_duplicates_only))
+            .bind(has_after)
+            .bind(after_time)
+            .bind(&after_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
+        rows.iter().map(from_row).collect()
+    })
+}
+
+/// How many scans the event has (tests and the dashboard).
+pub async fn count(db: &Db, tenant: TenantId, event: EventId) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_pool!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM access_logs WHERE tenant_id = $1 AND event_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(event.to_string())
+    .fetch_one(p)
+    .await)?;
+    Ok(n)
+}
+
+/// Rows per multi-row insert (17 parameters each, under SQLite's 32,766 per statement).
+const INSERT_CHUNK: usize = 500;
+/// Participants per `IN (...)` list.
+const LOOKUP_CHUNK: usize = 500;
+
+/// Stores a batch of scans of one event, skipping ids already known. Returns the ids that were
+/// new. `scans` pairs each log with its server time.
+pub async fn insert_many(
+    tx: &mut Tx,
+    tenant: TenantId,
+    scans: &[(AccessLog, i64)],
+    received_at: i64,
+    source: Source,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let tenant_s = tenant.to_string();
+    let mut fresh = std::collections::HashSet::new();
+    for chunk in scans.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String,)> = on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO access_logs (id, tenant_id, event_id, checkpoint_id, zone_id, device_id, participant_id, \
+                 credential_seq, movement, verdict, reason, override_reason, device_time, corrected_time, server_time, \
+                 received_at, source, offline_duplicate) ",
+            );
+            qb.push_values(chunk, |mut b, (log, server_time)| {
+                b.push_bind(log.id.to_string())
+                    .push_bind(tenant_s.clone())
+                    .push_bind(log.event_id.to_string())
+                    .push_bind(log.checkpoint_id.to_string())
+                    .push_bind(log.zone_id.to_string())
+                    .push_bind(log.device_id.map(|d| d.to_string()))
+                    .push_bind(log.participant_id.map(|p| p.to_string()))
+                    .push_bind(log.credential_seq.map(i64::from))
+                    .push_bind(log.movement.map(Movement::as_str))
+                    .push_bind(log.verdict.as_str())
+                    .push_bind(log.reason.code())
+                    .push_bind(log.override_reason.clone())
+                    .push_bind(log.device_time)
+                    .push_bind(log.corrected_time)
+                    .push_bind(*server_time)
+                    .push_bind(received_at)
+                    .push_bind(source.as_str())
+                    .push_bind(0i64);
+            });
+            qb.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+            qb.build_query_as::<(String,)>().fetch_all(c).await
+        })?;
+        fresh.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(fresh)
+}
+
+/// The admitted passes of several people at this event, grouped by (participant, zone), each
+/// group in server-time order.
+pub async fn admitted_passes_of(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    participants: &[ParticipantId],
+) -> Result<
+    std::collections::BTreeMap<(ParticipantId, gatehouse_core::ZoneId), Vec<AdmittedPass>>,
+    sqlx::Error,
+> {
+    type Row = (String, String, String, Option<String>, String, i64);
+    let mut groups = std::collections::BTreeMap::new();
+    for chunk in participants.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<Row> = on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT participant_id, zone_id, id, device_id, movement, offline_duplicate FROM access_logs WHERE tenant_id = ",
+            );
+            qb.push_bind(tenant.to_string())
+                .push(" AND event_id = ")
+                .push_bind(event.to_string())
+                .push(" AND verdict IN ('VALID', 'MANUAL_OVERRIDE') AND movement IS NOT NULL AND participant_id IN (");
+            let mut list = qb.separated(", ");
+            for p in chunk {
+                list.push_bind(p.to_string());
+            }
+            qb.push(") ORDER BY participant_id, zone_id, server_time, id");
+            qb.build_query_as::<Row>().fetch_all(c).await
+        })?;
+        for (participant, zone, id, device, movement, dup) in rows {
+            let Some(movement) = Movement::parse(&movement) else {
+                continue;
+            };
+            groups
+                .entry((parse_id(&participant)?, parse_id(&zone)?))
+                .or_insert_with(Vec::new)
+                .push(AdmittedPass {
+                    id,
+                    device,
+                    movement,
+                    offline_duplicate: dup != 0,
+                });
+        }
+    }
+    Ok(groups)
+}

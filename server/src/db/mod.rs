@@ -1,0 +1,238 @@
+//! The database: SQLite (WAL, the embedded default) or PostgreSQL, behind one [`Db`] handle.
+//!
+//! Both dialects share one set of query texts: `$1` placeholders (SQLite accepts them), ids as
+//! UUID text, times as BIGINT milliseconds and flags as BIGINT 0/1. Each query is written once and
+//! run on the concrete pool with [`on_pool!`] (reads) or [`on_tx!`] (writes, always inside a
+//! [`Tx`]). On SQLite every write transaction goes through a single-connection pool, so writers
+//! queue in the process instead of failing with `SQLITE_BUSY`; reads use a pool of their own.
+//!
+//! Tenant scoping lives here, in the helpers: every function that touches a tenant's rows takes
+//! its [`TenantId`](gatehouse_core::TenantId) first and puts it in the `WHERE` clause. A handler
+//! cannot ask for a row without saying whose it is.
+
+pub mod access_logs;
+pub mod audit;
+pub mod devices;
+pub mod events;
+pub mod feed;
+pub mod keys;
+pub mod occupancy;
+pub mod participants;
+pub mod tenants;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::SqliteSynchronous;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Postgres, Sqlite};
+
+/// Runs `$body` with `$p` bound to the concrete read pool.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite { read: $p, .. } => $body,
+            $crate::db::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's concrete connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`on_tx!`] for statements run with `.execute(c)`: yields the rows affected, whichever
+/// dialect ran it.
+#[macro_export]
+macro_rules! exec_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                ($body).map(|r| r.rows_affected())
+            }
+            $crate::db::Tx::Pg(t) => {
+                let $c = &mut **t;
+                ($body).map(|r| r.rows_affected())
+            }
+        }
+    };
+}
+
+pub use crate::{exec_tx, on_pool, on_tx};
+
+/// Migrations per dialect, in order. A version is applied once and recorded.
+const SQLITE_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const PG_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+
+/// A connection to the platform's database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Pg(PgPool),
+}
+
+/// A write transaction.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Pg(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Makes concurrent transactions that name the same `key` run one after another until
+    /// commit. SQLite writers are already serialised (one write connection); PostgreSQL takes a
+    /// transaction-scoped advisory lock.
+    pub async fn serialize_on(&mut self, key: &str) -> Result<(), sqlx::Error> {
+        if let Tx::Pg(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(key)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Pg(t) => t.commit().await,
+        }
+    }
+}
+
+impl Db {
+    /// Opens the database named by `url`, or `DATA_DIR/gatehouse.db` when there is none.
+    pub async fn connect(url: Option<&str>, data_dir: &Path) -> Result<Db, sqlx::Error> {
+        match url {
+            Some(url) if url.starts_with("postgres") => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Ok(Db::Pg(pool))
+            }
+            Some(url) => Self::sqlite(SqliteConnectOptions::from_str(url)?).await,
+            None => {
+                let path = data_dir.join("gatehouse.db");
+                Self::sqlite(SqliteConnectOptions::new().filename(path)).await
+            }
+        }
+    }
+
+    async fn sqlite(options: SqliteConnectOptions) -> Result<Db, sqlx::Error> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite { read, write })
+    }
+
+    pub fn dialect(&self) -> &'static str {
+        match self {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Pg(_) => "postgres",
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Applies the migrations this database has not seen yet. Returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, sqlx::Error> {
+        let create = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";
+        let migrations = match self {
+            Db::Sqlite { .. } => SQLITE_MIGRATIONS,
+            Db::Pg(_) => PG_MIGRATIONS,
+        };
+        let mut tx = self.begin().await?;
+        // Several server nodes may start at once on one PostgreSQL: one migrates, the others wait.
+        tx.serialize_on("schema_migrations").await?;
+        exec_tx!(&mut tx, c => sqlx::raw_sql(create).execute(c).await)?;
+        let done: Vec<(i64,)> = on_tx!(&mut tx, c => sqlx::query_as("SELECT version FROM schema_migrations").fetch_all(c).await)?;
+        let mut applied = 0;
+        for (version, sql) in migrations {
+            if done.iter().any(|(v,)| v == version) {
+                continue;
+            }
+            exec_tx!(&mut tx, c => sqlx::raw_sql(sql).execute(c).await)?;
+            exec_tx!(&mut tx, c => sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(version)
+                .bind(now_ms())
+                .execute(c)
+                .await)?;
+            applied += 1;
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// A trivial query: is the database there and answering?
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        let _: (i64,) =
+            on_pool!(self, p => sqlx::query_as("SELECT CAST(1 AS BIGINT)").fetch_one(p).await)?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Pg(p) => p.close().await,
+        }
+    }
+}
+
+/// The server's clock, in the unit every table uses.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Reads an id column back into its typed id; a malformed one is a damaged row.
+pub fn parse_id<T: FromStr>(text: &str) -> Result<T, sqlx::Error> {
+    text.parse()
+        .map_err(|_| sqlx::Error::Decode(format!("malformed id in database: {text:?}").into()))
+}
+
+/// Flags are BIGINT 0/1 in both dialects.
+pub fn flag(b: bool) -> i64 {
+    b as i64
+}

@@ -1,0 +1,294 @@
+//! Participants: the gate's view ([`Participant`], which the feed carries to devices) plus what
+//! only the server keeps (contact details, passport, date of birth, photo). Every write publishes
+//! the new state to the event's change feed in the same transaction.
+
+use gatehouse_core::protocol::Change;
+use gatehouse_core::{EventId, Participant, ParticipantId, ParticipantStatus, TenantId, ZoneId};
+use serde::Serialize;
+use sqlx::{Decode, Row, Type};
+
+use super::{exec_tx, feed, flag, now_ms, on_pool, parse_id, Db, Tx};
+
+/// Rows per multi-row insert (18 parameters each: 9,000 per statement, under SQLite's 32,766).
+const INSERT_CHUNK: usize = 500;
+
+/// A participant as the server keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParticipantRecord {
+    #[serde(flatten)]
+    pub gate: Participant,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub nationality: Option<String>,
+    pub passport_number: Option<String>,
+    /// ISO date, `1984-03-09`.
+    pub date_of_birth: Option<String>,
+}
+
+const COLUMNS: &str = "id, event_id, full_name, organisation, category, status, zone_ids, valid_from, \
+     valid_until, credential_seq, blocked, registration_code, email, phone, nationality, passport_number, \
+     date_of_birth";
+
+fn decode(message: String) -> sqlx::Error {
+    sqlx::Error::Decode(message.into())
+}
+
+/// Reads a row selected with [`COLUMNS`], whichever dialect it came from.
+fn from_row<'r, R>(r: &'r R) -> Result<ParticipantRecord, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let id: String = r.try_get(0)?;
+    let event: String = r.try_get(1)?;
+    let status: String = r.try_get(5)?;
+    let zones: String = r.try_get(6)?;
+    let seq: i64 = r.try_get(9)?;
+    let blocked: i64 = r.try_get(10)?;
+    let zone_ids: Vec<String> = serde_json::from_str(&zones)
+        .map_err(|e| decode(format!("participant {id}: zone list: {e}")))?;
+    Ok(ParticipantRecord {
+        gate: Participant {
+            id: parse_id(&id)?,
+            event_id: parse_id(&event)?,
+            full_name: r.try_get(2)?,
+            organisation: r.try_get(3)?,
+            category: r.try_get(4)?,
+            status: ParticipantStatus::parse(&status)
+                .ok_or_else(|| decode(format!("participant {id}: status {status:?}")))?,
+            zones: zone_ids
+                .iter()
+                .map(|z| parse_id::<ZoneId>(z))
+                .collect::<Result<_, _>>()?,
+            valid_from: r.try_get(7)?,
+            valid_until: r.try_get(8)?,
+            credential_seq: u16::try_from(seq)
+                .map_err(|_| decode(format!("participant {id}: credential_seq {seq}")))?,
+            blocked: blocked != 0,
+            registration_code: r.try_get(11)?,
+        },
+        email: r.try_get(12)?,
+        phone: r.try_get(13)?,
+        nationality: r.try_get(14)?,
+        passport_number: r.try_get(15)?,
+        date_of_birth: r.try_get(16)?,
+    })
+}
+
+fn zone_json(zones: &[ZoneId]) -> String {
+    serde_json::to_string(&zones.iter().map(|z| z.to_string()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
+/// Inserts participants of one event in batches and publishes them to the feed.
+pub async fn insert_many(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    records: &[ParticipantRecord],
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let tenant_s = tenant.to_string();
+    for chunk in records.chunks(INSERT_CHUNK) {
+        exec_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO participants (id, tenant_id, event_id, full_name, organisation, category, status, \
+                 zone_ids, valid_from, valid_until, credential_seq, blocked, registration_code, email, phone, \
+                 nationality, passport_number, date_of_birth, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, r| {
+                let p = &r.gate;
+                b.push_bind(p.id.to_string())
+                    .push_bind(tenant_s.clone())
+                    .push_bind(event.to_string())
+                    .push_bind(p.full_name.clone())
+                    .push_bind(p.organisation.clone())
+                    .push_bind(p.category.clone())
+                    .push_bind(p.status.as_str())
+                    .push_bind(zone_json(&p.zones))
+                    .push_bind(p.valid_from)
+                    .push_bind(p.valid_until)
+                    .push_bind(i64::from(p.credential_seq))
+                    .push_bind(flag(p.blocked))
+                    .push_bind(p.registration_code.clone())
+                    .push_bind(r.email.clone())
+                    .push_bind(r.phone.clone())
+                    .push_bind(r.nationality.clone())
+                    .push_bind(r.passport_number.clone())
+                    .push_bind(r.date_of_birth.clone())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.build().execute(c).await
+        })?;
+    }
+    let changes: Vec<Change> = records
+        .iter()
+        .map(|r| Change::Participant(r.gate.clone()))
+        .collect();
+    feed::publish(tx, tenant, event, &changes, None).await
+}
+
+pub async fn find(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    id: ParticipantId,
+) -> Result<Option<ParticipantRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 AND event_id = $2 AND id = $3"
+    );
+    on_pool!(db, p => {
+        let row = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(event.to_string())
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    })
+}
+
+/// A participant of any event of the tenant (admin URLs name only the participant).
+pub async fn find_any_event(
+    db: &Db,
+    tenant: TenantId,
+    id: ParticipantId,
+) -> Result<Option<ParticipantRecord>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 AND id = $2");
+    on_pool!(db, p => {
+        let row = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    })
+}
+
+pub async fn find_by_registration_code(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    code: &str,
+) -> Result<Option<ParticipantRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 AND event_id = $2 AND registration_code = $3"
+    );
+    on_pool!(db, p => {
+        let row = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(event.to_string())
+            .bind(code)
+            .fetch_optional(p)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    })
+}
+
+/// How the admin list narrows participants.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<ParticipantStatus>,
+    /// Part of the name, email or registration code.
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn list(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    filter: &ListFilter,
+) -> Result<Vec<ParticipantRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM participants WHERE tenant_id = $1 AND event_id = $2 \
+         AND ($3 = '' OR status = $3) \
+         AND ($4 = '' OR LOWER(full_name) LIKE $5 OR LOWER(COALESCE(email, '')) LIKE $5 OR registration_code = UPPER($4)) \
+         ORDER BY full_name, id LIMIT $6 OFFSET $7"
+    );
+    let status = filter.status.map(|s| s.as_str()).unwrap_or("");
+    let search = filter.search.clone().unwrap_or_default();
+    let like = format!("%{}%", search.to_lowercase());
+    on_pool!(db, p => {
+        let rows = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(event.to_string())
+            .bind(status)
+            .bind(&search)
+            .bind(&like)
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(p)
+            .await?;
+        rows.iter().map(from_row).collect()
+    })
+}
+
+pub async fn count(db: &Db, tenant: TenantId, event: EventId) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_pool!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM participants WHERE tenant_id = $1 AND event_id = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(event.to_string())
+    .fetch_one(p)
+    .await)?;
+    Ok(n)
+}
+
+/// Raises the credential sequence (the old badge becomes `REVOKED`) and publishes the change.
+/// Returns the participant as they are now.
+pub async fn reissue(
+    tx: &mut Tx,
+    tenant: TenantId,
+    current: &ParticipantRecord,
+) -> Result<ParticipantRecord, sqlx::Error> {
+    let mut next = current.clone();
+    next.gate.credential_seq = current.gate.credential_seq.saturating_add(1);
+    exec_tx!(tx, c => sqlx::query(
+        "UPDATE participants SET credential_seq = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
+    )
+    .bind(i64::from(next.gate.credential_seq))
+    .bind(now_ms())
+    .bind(tenant.to_string())
+    .bind(next.gate.id.to_string())
+    .execute(c)
+    .await)?;
+    feed::publish(
+        tx,
+        tenant,
+        next.gate.event_id,
+        &[Change::Participant(next.gate.clone())],
+        None,
+    )
+    .await?;
+    Ok(next)
+}
+
+/// Deletes a participant and tells devices to drop them from their caches.
+pub async fn remove(
+    tx: &mut Tx,
+    tenant: TenantId,
+    current: &ParticipantRecord,
+) -> Result<(), sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query("DELETE FROM participants WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.to_string())
+        .bind(current.gate.id.to_string())
+        .execute(c)
+        .await)?;
+    feed::publish(
+        tx,
+        tenant,
+        current.gate.event_id,
+        &[Change::ParticipantRemoved {
+            id: current.gate.id,
+        }],
+        None,
+    )
+    .await
+}

@@ -1,0 +1,61 @@
+//! What every handler can reach: the database, the master key, the configuration and the channel
+//! that tells live views (occupancy over Server-Sent Events) that an event changed.
+
+use std::sync::Arc;
+
+use gatehouse_core::EventId;
+use tokio::sync::broadcast;
+
+use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::db::Db;
+
+/// How many change notices a slow live view may fall behind before it re-reads from scratch.
+const LIVE_BACKLOG: usize = 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    master: MasterKey,
+    config: Config,
+    live: broadcast::Sender<EventId>,
+}
+
+impl AppState {
+    pub fn new(db: Db, master: MasterKey, config: Config) -> Self {
+        let (live, _) = broadcast::channel(LIVE_BACKLOG);
+        AppState {
+            inner: Arc::new(Inner {
+                db,
+                master,
+                config,
+                live,
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn master(&self) -> &MasterKey {
+        &self.inner.master
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Tells live views that the event's scans or occupancy changed.
+    pub fn notify(&self, event: EventId) {
+        let _ = self.inner.live.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EventId> {
+        self.inner.live.subscribe()
+    }
+}

@@ -1,0 +1,193 @@
+//! `POST /sync/v1/scan`: a device in online mode asks the server to decide. The verdict comes from
+//! the same [`gatehouse_core::decide`] the devices run, with the participant's history read from
+//! the access log, and the scan is recorded exactly once per `scan_id`: asking again (a retry
+//! after a timeout) returns the first answer and records nothing new.
+
+use axum::extract::State;
+use axum::Json;
+use gatehouse_core::decide::Credential;
+use gatehouse_core::protocol::{
+    Change, OnlineScanRequest, OnlineScanResponse, ParticipantSummary, Presented,
+};
+use gatehouse_core::{decide, AccessLog, ScanInput};
+
+use crate::auth::DeviceCaller;
+use crate::db::access_logs::{self, Source, StoredScan};
+use crate::db::devices::Device;
+use crate::db::participants::ParticipantRecord;
+use crate::db::{self, now_ms};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+pub async fn scan(
+    State(state): State<AppState>,
+    DeviceCaller(device): DeviceCaller,
+    JsonBody(req): JsonBody<OnlineScanRequest>,
+) -> ApiResult<Json<OnlineScanResponse>> {
+    let tenant = device.tenant_id;
+    let event = device.event_id;
+    let scan_id = req.scan_id.to_string();
+    if let Some(stored) = access_logs::find(state.db(), tenant, &scan_id).await? {
+        return answer_again(&state, &device, stored).await;
+    }
+
+    let checkpoint = db::events::find_checkpoint(state.db(), tenant, event, req.checkpoint_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "unknown_checkpoint",
+                format!("this event has no checkpoint {}", req.checkpoint_id),
+            )
+        })?;
+    let zone = db::events::find_zone(state.db(), tenant, event, checkpoint.zone_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("find the checkpoint's zone", checkpoint.zone_id))?;
+
+    let (credential, participant) = match &req.presented {
+        Presented::Payload(text) => {
+            let ring = db::keys::ring(state.db(), state.master(), tenant, event).await?;
+            let credential = Credential::from_ticket_text(&ring, text);
+            let participant = match &credential {
+                Credential::Ticket(claims) => {
+                    db::participants::find(state.db(), tenant, event, claims.participant_id).await?
+                }
+                _ => None,
+            };
+            (credential, participant)
+        }
+        Presented::RegistrationCode(typed) => {
+            let (credential, code) = Credential::from_typed_code(typed);
+            let participant = match code {
+                Some(code) => {
+                    db::participants::find_by_registration_code(
+                        state.db(),
+                        tenant,
+                        event,
+                        code.as_str(),
+                    )
+                    .await?
+                }
+                None => None,
+            };
+            (credential, participant)
+        }
+    };
+    let occupancy = db::occupancy::totals(state.db(), tenant, event)
+        .await?
+        .into_iter()
+        .find(|(z, _, _)| *z == zone.id)
+        .map(|(_, ins, outs)| u32::try_from((ins - outs).max(0)).unwrap_or(u32::MAX));
+
+    // History is read inside a write transaction serialised per participant, so two gates
+    // asking about one badge at once see each other's scan (anti-passback holds online).
+    let mut tx = state.db().begin().await?;
+    if let Some(p) = &participant {
+        tx.serialize_on(&format!("participant:{}", p.gate.id))
+            .await?;
+    }
+    let now = now_ms();
+    let history = match &participant {
+        Some(p) => access_logs::history_in(&mut tx, tenant, event, p.gate.id).await?,
+        None => Vec::new(),
+    };
+    let decision = decide(&ScanInput {
+        credential: &credential,
+        participant: participant.as_ref().map(|p| &p.gate),
+        checkpoint: &checkpoint,
+        zone: &zone,
+        history: &history,
+        requested: req.requested,
+        override_reason: req.override_reason.as_deref(),
+        occupancy,
+        now,
+    });
+    let claims = match &credential {
+        Credential::Ticket(c) => Some(*c),
+        _ => None,
+    };
+    let log = AccessLog {
+        id: req.scan_id,
+        event_id: event,
+        checkpoint_id: checkpoint.id,
+        zone_id: zone.id,
+        device_id: Some(device.id),
+        participant_id: participant
+            .as_ref()
+            .map(|p| p.gate.id)
+            .or(claims.map(|c| c.participant_id)),
+        credential_seq: claims.map(|c| c.credential_seq),
+        movement: decision.movement,
+        verdict: decision.verdict,
+        reason: decision.reason,
+        override_reason: req.override_reason.clone(),
+        device_time: req.device_time,
+        corrected_time: now,
+    };
+    if !access_logs::insert(&mut tx, tenant, &log, now, now, Source::Online).await? {
+        // Another request with this scan_id won the race: its answer is the answer.
+        drop(tx);
+        let stored = access_logs::find(state.db(), tenant, &scan_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("read back a scan", &scan_id))?;
+        return answer_again(&state, &device, stored).await;
+    }
+    if let (true, Some(movement)) = (decision.verdict.admits(), decision.movement) {
+        db::occupancy::count_online(&mut tx, tenant, event, zone.id, movement, now).await?;
+    }
+    db::feed::publish(
+        &mut tx,
+        tenant,
+        event,
+        &[Change::Scan(log)],
+        Some(device.id),
+    )
+    .await?;
+    tx.commit().await?;
+    state.notify(event);
+
+    Ok(Json(OnlineScanResponse {
+        scan_id: req.scan_id,
+        verdict: decision.verdict,
+        reason: decision.reason,
+        reason_text: decision.reason.sentence().to_string(),
+        movement: decision.movement,
+        warnings: decision.warnings,
+        participant: participant
+            .as_ref()
+            .map(|p| ParticipantSummary::from(&p.gate)),
+        server_time: now,
+    }))
+}
+
+/// The answer to a scan id the server already holds.
+async fn answer_again(
+    state: &AppState,
+    device: &Device,
+    stored: StoredScan,
+) -> ApiResult<Json<OnlineScanResponse>> {
+    if stored.log.event_id != device.event_id {
+        return Err(ApiError::conflict(
+            "scan_id_in_use",
+            format!("scan id {} is already used by another event", stored.log.id),
+        ));
+    }
+    let participant: Option<ParticipantRecord> = match stored.log.participant_id {
+        Some(id) => {
+            db::participants::find(state.db(), device.tenant_id, device.event_id, id).await?
+        }
+        None => None,
+    };
+    Ok(Json(OnlineScanResponse {
+        scan_id: stored.log.id,
+        verdict: stored.log.verdict,
+        reason: stored.log.reason,
+        reason_text: stored.log.reason.sentence().to_string(),
+        movement: stored.log.movement,
+        warnings: Vec::new(),
+        participant: participant
+            .as_ref()
+            .map(|p| ParticipantSummary::from(&p.gate)),
+        server_time: now_ms(),
+    }))
+}

@@ -1,0 +1,332 @@
+//! Test harness: starts the real `gatehouse-server` binary on 127.0.0.1:0 with a temporary data
+//! directory (and, for PostgreSQL, a fresh database of its own), waits until it serves, and
+//! speaks to it over HTTP with reqwest. Each test runs on SQLite, and on PostgreSQL too when
+//! `GATEHOUSE_TEST_PG` names a server (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gatehouse_core::protocol::{PairRequest, PairResponse};
+use serde_json::Value;
+
+/// Runs `$name(backend)` as two tests: `$name::sqlite` and `$name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(super::common::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    match super::common::Backend::postgres() {
+                        Some(backend) => super::$name(backend).await,
+                        None => eprintln!("GATEHOUSE_TEST_PG is not set: PostgreSQL run skipped"),
+                    }
+                }
+            }
+        )+
+    };
+}
+
+/// Which database a test server uses.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The URL of a PostgreSQL server where tests may create databases.
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Backend> {
+        std::env::var("GATEHOUSE_TEST_PG")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(Backend::Postgres)
+    }
+}
+
+/// A database created for one test and dropped after it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+async fn admin_exec(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to GATEHOUSE_TEST_PG");
+    sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+    let _ = conn.close().await;
+}
+
+impl PgDatabase {
+    async fn create(admin_url: &str) -> PgDatabase {
+        let name = format!("gh_test_{}", uuid::Uuid::new_v4().simple());
+        admin_exec(admin_url, &format!("CREATE DATABASE {name}")).await;
+        PgDatabase {
+            admin_url: admin_url.to_string(),
+            url: with_database(admin_url, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(admin_exec(&admin, &sql));
+            }
+        })
+        .join();
+    }
+}
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    pg: Option<PgDatabase>,
+    pub database_url: Option<String>,
+    pub http: reqwest::Client,
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_gatehouse-server")
+}
+
+/// How long a server may take to start (a debug build seeding 5,000 participants).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Server {
+    /// `gatehouse-server demo` on a fresh directory (and database).
+    pub async fn demo(backend: Backend) -> Server {
+        Self::demo_with_env(backend, &[]).await
+    }
+
+    pub async fn demo_with_env(backend: Backend, env: &[(&str, &str)]) -> Server {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        let pg = match &backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(url) => Some(PgDatabase::create(url).await),
+        };
+        let database_url = pg.as_ref().map(|p| p.url.clone());
+        let mut server = Self::start("demo", &dir, database_url.clone(), env);
+        server._tmp = Some(tmp);
+        server.pg = pg;
+        server.wait_for_demo_file().await;
+        server
+    }
+
+    /// Starts `command` (`demo` or `serve`) on an existing directory.
+    pub fn start(
+        command: &str,
+        dir: &Path,
+        database_url: Option<String>,
+        env: &[(&str, &str)],
+    ) -> Server {
+        let _ = std::fs::remove_file(dir.join("demo.json"));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .expect("log file");
+        let mut cmd = Command::new(binary());
+        cmd.arg(command)
+            .arg("--data")
+            .arg(dir)
+            .arg("--bind")
+            .arg("127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        if let Some(url) = &database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start gatehouse-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("gatehouse-server listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+                panic!("the server did not announce its address; its log:\n{log}");
+            }
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("http client");
+        Server {
+            child,
+            url,
+            dir: dir.to_path_buf(),
+            _tmp: None,
+            pg: None,
+            database_url,
+            http,
+        }
+    }
+
+    async fn wait_for_demo_file(&self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        while Instant::now() < deadline {
+            if self.dir.join("demo.json").exists() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("demo.json was not written");
+    }
+
+    /// Stops the server and starts `command` again on the same directory and database.
+    pub async fn restart(mut self, command: &str) -> Server {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut next = Self::start(command, &self.dir, self.database_url.clone(), &[]);
+        next._tmp = self._tmp.take();
+        next.pg = self.pg.take();
+        if command == "demo" {
+            next.wait_for_demo_file().await;
+        }
+        next
+    }
+
+    pub fn demo_json(&self) -> Value {
+        let text = std::fs::read_to_string(self.dir.join("demo.json")).expect("demo.json");
+        serde_json::from_str(&text).expect("demo.json is JSON")
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Signs in as the demo admin; returns the session token.
+    pub async fn admin_session(&self) -> String {
+        let demo = self.demo_json();
+        let res = self
+            .http
+            .post(self.at("/admin/v1/login"))
+            .json(&serde_json::json!({"email": demo["admin"]["email"], "password": demo["admin"]["password"]}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 200, "demo admin can sign in");
+        let body: Value = res.json().await.expect("login body");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn pair(&self, code: &str) -> PairResponse {
+        let res = self
+            .http
+            .post(self.at("/sync/v1/pair"))
+            .json(&PairRequest {
+                pairing_code: code.to_string(),
+                app_version: "test-1.0".into(),
+                profile: Some("gate-laptop".into()),
+            })
+            .send()
+            .await
+            .expect("pair");
+        assert_eq!(res.status(), 200, "pairing with a fresh code works");
+        res.json().await.expect("pair response")
+    }
+
+    /// Pairs the demo's first and second devices.
+    pub async fn pair_demo_devices(&self) -> (PairResponse, PairResponse) {
+        let demo = self.demo_json();
+        let codes = demo["pairing_codes"].as_array().expect("codes");
+        let a = self.pair(codes[0].as_str().unwrap()).await;
+        let b = self.pair(codes[1].as_str().unwrap()).await;
+        (a, b)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- server log ({}) ---\n{}", self.url, self.log());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A ticket of demo.json matching `pred`.
+pub fn ticket(demo: &Value, pred: impl Fn(&Value) -> bool) -> &Value {
+    demo["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .find(|t| pred(t))
+        .expect("demo.json has such a ticket")
+}
+
+/// The id of the demo checkpoint with this name.
+pub fn checkpoint(demo: &Value, name: &str) -> (String, String) {
+    let cp = demo["checkpoints"]
+        .as_array()
+        .expect("checkpoints")
+        .iter()
+        .find(|c| c["name"] == name)
+        .expect("checkpoint exists");
+    (
+        cp["id"].as_str().unwrap().to_string(),
+        cp["zone"].as_str().unwrap().to_string(),
+    )
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}

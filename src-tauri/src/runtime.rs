@@ -1,0 +1,1113 @@
+//! The device runtime behind the window: the paired store and its scan station, the selected
+//! checkpoint, the profile, the sync engine task, recent scans and the kiosk's admin door.
+//!
+//! Every method here may block on SQLite for a few milliseconds, so the Tauri commands call them
+//! on the blocking pool (never on the UI thread); the only async step is pairing (HTTP).
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use gatehouse_core::protocol::{ParticipantSummary, Presented};
+use gatehouse_core::{Checkpoint, Millis, Movement, ParticipantId, RegistrationCode, Verdict};
+use gatehouse_device::profile::{Mode, Profile};
+use gatehouse_device::sound::Speaker;
+use gatehouse_sync::store::meta;
+use gatehouse_sync::{
+    cache, read_scanner_line, Clock, Durability, EngineConfig, ScanOptions, ScanStation, Store,
+    StoreError, SyncEngine,
+};
+use tokio::sync::{watch, Notify};
+
+use crate::error::CommandError;
+use crate::pin::{PinAnswer, PinGuard};
+use crate::search::SearchIndex;
+use crate::wire::*;
+
+/// Meta keys this app adds to the device store (gatehouse-gate ignores them).
+const CHECKPOINT_KEY: &str = "app_checkpoint_id";
+const DIRECTION_KEY: &str = "app_direction";
+const QUEUE_KEY_PREFIX: &str = "app_queue_";
+/// Recent scans kept for the list and for overrides.
+const RECENT_KEPT: usize = 500;
+
+/// The profile used before any is chosen: gate mode, every language, every staff action.
+pub const DEFAULT_PROFILE: &str = "name = \"default\"\nmode = \"gate\"\n";
+
+/// How the app was started.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data: PathBuf,
+    pub profile_file: Option<PathBuf>,
+    pub profiles_dir: PathBuf,
+    pub server: Option<String>,
+}
+
+/// Where the scan came from, as the UI names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Camera,
+    Wedge,
+    Manual,
+}
+
+impl Source {
+    pub fn parse(s: &str) -> Result<Source, CommandError> {
+        match s {
+            "camera" => Ok(Source::Camera),
+            "wedge" => Ok(Source::Wedge),
+            "manual" => Ok(Source::Manual),
+            other => Err(CommandError::new(
+                "bad_source",
+                format!("scan source {other:?}: expected camera, wedge or manual"),
+            )),
+        }
+    }
+}
+
+/// What a presented text is: a ticket payload or a registration code. Staff typing a short
+/// text by hand meant a registration code (so garbage reads `bad_registration_code`); anything
+/// else is what a scanner read.
+pub fn presented(text: &str, source: Source) -> Presented {
+    let line = text.trim_end_matches(['\r', '\n']);
+    if source == Source::Manual && line.trim().chars().count() < 40 {
+        let typed = line.trim();
+        return match RegistrationCode::parse(typed) {
+            Ok(code) => Presented::RegistrationCode(code.as_str().to_owned()),
+            Err(_) => Presented::RegistrationCode(typed.to_owned()),
+        };
+    }
+    read_scanner_line(line)
+}
+
+struct SyncTask {
+    stop: watch::Sender<bool>,
+    nudge: Arc<Notify>,
+}
+
+struct Gate {
+    station: Option<ScanStation>,
+    profile: Profile,
+    mode: Mode,
+    checkpoint: Option<Checkpoint>,
+    direction: Option<Movement>,
+    recent: VecDeque<ScanResult>,
+    presented: HashMap<String, Presented>,
+}
+
+/// The app's state, shared by the commands, the camera loop and the status loop.
+pub struct Runtime {
+    config: Config,
+    clock: Clock,
+    gate: Mutex<Gate>,
+    status_store: Mutex<Option<Store>>,
+    search: Mutex<SearchIndex>,
+    pins: Mutex<PinGuard>,
+    sync: Mutex<Option<SyncTask>>,
+    speaker: Mutex<Option<Speaker>>,
+    kiosk_unlocked: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+fn default_profile() -> Profile {
+    Profile::parse(Path::new("(built-in default profile)"), DEFAULT_PROFILE)
+        .expect("the built-in default profile is valid")
+}
+
+fn parse_movement(s: Option<&str>) -> Result<Option<Movement>, CommandError> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => gatehouse_device::gate::parse_direction(s)
+            .map(Some)
+            .map_err(|m| CommandError::new("bad_direction", m)),
+    }
+}
+
+impl Runtime {
+    /// Opens the device state in `config.data` (pairing it is the UI's first screen when absent).
+    pub fn open(config: Config, clock: Clock) -> Result<Runtime, CommandError> {
+        let store = Store::open(&config.data, Durability::Normal)?;
+        let pairing = store.pairing()?;
+        if let (Some(url), Some(_)) = (&config.server, &pairing) {
+            store.set_server_url(url)?;
+        }
+        let profile = match (&config.profile_file, pairing.as_ref().and_then(|p| p.profile.clone())) {
+            (Some(file), _) => Profile::load(file)?,
+            (None, Some(name)) => Self::load_named(&config.profiles_dir, &name).unwrap_or_else(|e| {
+                tracing::warn!(error = %e.message, "the paired profile cannot be loaded; using the default");
+                default_profile()
+            }),
+            (None, None) => default_profile(),
+        };
+        let station = match pairing {
+            Some(_) => Some(ScanStation::new(store, clock)?),
+            None => None,
+        };
+        let speaker = profile
+            .sound
+            .enabled
+            .then(|| Speaker::start(profile.sound.volume));
+        let rt = Runtime {
+            config,
+            clock,
+            gate: Mutex::new(Gate {
+                station,
+                mode: profile.mode,
+                profile,
+                checkpoint: None,
+                direction: None,
+                recent: VecDeque::new(),
+                presented: HashMap::new(),
+            }),
+            status_store: Mutex::new(None),
+            search: Mutex::new(SearchIndex::default()),
+            pins: Mutex::new(PinGuard::default()),
+            sync: Mutex::new(None),
+            speaker: Mutex::new(speaker),
+            kiosk_unlocked: AtomicBool::new(false),
+        };
+        rt.restore_selection()?;
+        rt.load_recent()?;
+        Ok(rt)
+    }
+
+    /// The profile in force (window, camera, debounce settings).
+    pub fn profile(&self) -> Profile {
+        lock(&self.gate).profile.clone()
+    }
+
+    fn load_named(dir: &Path, name: &str) -> Result<Profile, CommandError> {
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(CommandError::new(
+                "unknown_profile",
+                format!("{name:?} is not a profile name (letters, digits, - and _ only)"),
+            ));
+        }
+        let file = dir.join(format!("{name}.toml"));
+        if !file.is_file() {
+            return Err(CommandError::new(
+                "unknown_profile",
+                format!("no profile named {name:?} in {}", dir.display()),
+            ));
+        }
+        Ok(Profile::load(&file)?)
+    }
+
+    /// Profile names offered at pairing: the `.toml` files of the profiles folder.
+    pub fn available_profiles(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.config.profiles_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let path = e.path();
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem()?.to_str().map(str::to_owned))
+                    .flatten()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn restore_selection(&self) -> Result<(), CommandError> {
+        let mut gate = lock(&self.gate);
+        let Some(station) = &gate.station else {
+            return Ok(());
+        };
+        let store = station.store();
+        let wanted = store
+            .meta(CHECKPOINT_KEY)?
+            .or_else(|| gate.profile.checkpoint.clone());
+        let direction = match store.meta(DIRECTION_KEY)? {
+            Some(d) => parse_movement(Some(&d))?,
+            None => parse_movement(gate.profile.direction.as_deref())?,
+        };
+        if let Some(wanted) = wanted {
+            match station.checkpoint(&wanted) {
+                Ok(c) => {
+                    gate.checkpoint = Some(c);
+                    gate.direction = direction;
+                }
+                Err(StoreError::UnknownCheckpoint(_)) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot restore the selected checkpoint"),
+            }
+        }
+        Ok(())
+    }
+
+    fn load_recent(&self) -> Result<(), CommandError> {
+        let mut gate = lock(&self.gate);
+        let Some(station) = &gate.station else {
+            return Ok(());
+        };
+        let conn = station.store().conn();
+        let logs = cache::local_scans(conn)?;
+        let mut recent = VecDeque::new();
+        for (log, _) in logs.iter().rev().take(RECENT_KEPT) {
+            let who = match log.participant_id {
+                Some(id) => cache::participant_by_id(conn, id)?,
+                None => None,
+            };
+            let summary = who.as_ref().map(ParticipantSummary::from);
+            recent.push_back(ScanResult::from_log(log, summary.as_ref()));
+        }
+        gate.recent = recent;
+        Ok(())
+    }
+
+    /// Starts the background sync engine on its own store connection (once).
+    pub fn start_sync(&self) -> Result<(), CommandError> {
+        let mut sync = lock(&self.sync);
+        if sync.is_some() || lock(&self.gate).station.is_none() {
+            return Ok(());
+        }
+        let store = Store::open(&self.config.data, Durability::Normal)?;
+        let engine = SyncEngine::new(store, self.clock, EngineConfig::default())?;
+        let (stop, stop_rx) = watch::channel(false);
+        let nudge = Arc::new(Notify::new());
+        tauri::async_runtime::spawn(engine.run(stop_rx, nudge.clone()));
+        *sync = Some(SyncTask { stop, nudge });
+        Ok(())
+    }
+
+    /// Stops the sync engine (app exit).
+    pub fn stop_sync(&self) {
+        if let Some(task) = lock(&self.sync).take() {
+            let _ = task.stop.send(true);
+        }
+    }
+
+    fn nudge_sync(&self) {
+        if let Some(task) = lock(&self.sync).as_ref() {
+            task.nudge.notify_one();
+        }
+    }
+
+    // ----- app_state, pair, select_checkpoint -----
+
+    pub fn app_state(&self) -> Result<AppState, CommandError> {
+        let gate = lock(&self.gate);
+        let mut state = AppState {
+            paired: false,
+            mode: mode_str(gate.mode),
+            profile: ProfileView::from(&gate.profile),
+            device: None,
+            checkpoints: Vec::new(),
+            checkpoint_id: gate.checkpoint.as_ref().map(|c| c.id.to_string()),
+            direction: gate.direction.map(Movement::as_str),
+            available_profiles: self.available_profiles(),
+        };
+        let Some(station) = &gate.station else {
+            return Ok(state);
+        };
+        let store = station.store();
+        let pairing = store.require_pairing()?;
+        state.paired = true;
+        state.device = Some(DeviceInfo {
+            name: pairing.device_name,
+            event_name: pairing.event_name,
+        });
+        for c in cache::checkpoints(store.conn())? {
+            if !c.active {
+                continue;
+            }
+            let zone = cache::zone(store.conn(), c.zone_id)?
+                .map(|z| z.name)
+                .unwrap_or_default();
+            state.checkpoints.push(CheckpointInfo::new(&c, zone));
+        }
+        Ok(state)
+    }
+
+    /// Pairs with a server, loads the chosen profile and runs the first sync.
+    pub async fn pair(&self, args: PairArgs) -> Result<AppState, CommandError> {
+        let profile_name = args.profile.trim().to_owned();
+        let profile = Self::load_named(&self.config.profiles_dir, &profile_name)?;
+        if args.pairing_code.trim().is_empty() {
+            return Err(CommandError::new(
+                "bad_pairing_code",
+                "Type the pairing code.",
+            ));
+        }
+        let mut store = Store::open(&self.config.data, Durability::Normal)?;
+        if store.pairing()?.is_some() && lock(&self.gate).station.is_some() {
+            return Err(CommandError::new(
+                "already_paired",
+                "This device is already paired; remove its state folder to pair it again.",
+            ));
+        }
+        gatehouse_sync::pair(
+            &mut store,
+            &args.server_url,
+            &args.pairing_code,
+            Some(profile_name),
+            self.clock,
+        )
+        .await?;
+        // The first sync brings checkpoints, keys and participants; offline is not fatal.
+        let engine_store = Store::open(&self.config.data, Durability::Normal)?;
+        let mut engine = SyncEngine::new(engine_store, self.clock, EngineConfig::default())?;
+        if let Err(e) = engine.sync_once().await {
+            tracing::warn!(error = %e, "the first sync failed; the engine keeps trying");
+        }
+        drop(engine);
+        {
+            let mut gate = lock(&self.gate);
+            gate.station = Some(ScanStation::new(store, self.clock)?);
+            gate.mode = profile.mode;
+            gate.profile = profile;
+            *lock(&self.speaker) = gate
+                .profile
+                .sound
+                .enabled
+                .then(|| Speaker::start(gate.profile.sound.volume));
+        }
+        self.restore_selection()?;
+        self.start_sync()?;
+        self.app_state()
+    }
+
+    pub fn select_checkpoint(&self, args: SelectCheckpointArgs) -> Result<AppState, CommandError> {
+        let direction = parse_movement(args.direction.as_deref())?;
+        {
+            let mut gate = lock(&self.gate);
+            let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
+            let checkpoint = station.checkpoint(args.checkpoint_id.trim())?;
+            let store = station.store();
+            store.set_meta(CHECKPOINT_KEY, &checkpoint.id.to_string())?;
+            store.set_meta(DIRECTION_KEY, direction.map(Movement::as_str).unwrap_or(""))?;
+            gate.checkpoint = Some(checkpoint);
+            gate.direction = direction;
+        }
+        self.app_state()
+    }
+
+    /// Whether the camera loop may decide scans: paired, a checkpoint chosen.
+    pub fn ready_to_scan(&self) -> bool {
+        let gate = lock(&self.gate);
+        gate.station.is_some() && gate.checkpoint.is_some()
+    }
+
+    // ----- scan, override_scan, recent_scans -----
+
+    /// Decides and records one presented text at the selected checkpoint.
+    pub fn scan(&self, text: &str, source: Source) -> Result<ScanResult, CommandError> {
+        self.decide(presented(text, source), None)
+    }
+
+    fn decide(
+        &self,
+        presented: Presented,
+        override_reason: Option<String>,
+    ) -> Result<ScanResult, CommandError> {
+        let mut guard = lock(&self.gate);
+        let gate = &mut *guard;
+        let station = gate.station.as_mut().ok_or_else(CommandError::not_paired)?;
+        let checkpoint = gate
+            .checkpoint
+            .as_ref()
+            .ok_or_else(CommandError::no_checkpoint)?;
+        let options = ScanOptions {
+            requested: gate.direction,
+            override_reason,
+        };
+        let started = Instant::now();
+        let outcome = station.scan(&presented, checkpoint, &options)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let result = ScanResult::from_outcome(&outcome, ms);
+        if let Some(speaker) = lock(&self.speaker).as_ref() {
+            speaker.play_signal(outcome.decision.verdict.signal());
+        }
+        if gate.presented.len() > 4 * RECENT_KEPT {
+            gate.presented.clear();
+        }
+        gate.presented.insert(result.scan_id.clone(), presented);
+        gate.recent.push_front(result.clone());
+        gate.recent.truncate(RECENT_KEPT);
+        drop(guard);
+        self.nudge_sync();
+        Ok(result)
+    }
+
+    /// Re-decides an `ALREADY_SCANNED` scan with a supervisor's reason.
+    pub fn override_scan(&self, args: OverrideArgs) -> Result<ScanResult, CommandError> {
+        let reason = args.reason.trim().to_owned();
+        let presented = {
+            let gate = lock(&self.gate);
+            if !gate.profile.actions.r#override {
+                return Err(CommandError::new(
+                    "override_forbidden",
+                    format!(
+                        "The profile {:?} does not allow overrides.",
+                        gate.profile.name
+                    ),
+                ));
+            }
+            let earlier = gate
+                .recent
+                .iter()
+                .find(|r| r.scan_id == args.scan_id)
+                .ok_or_else(|| {
+                    CommandError::new(
+                        "unknown_scan",
+                        format!("No recent scan {} on this device.", args.scan_id),
+                    )
+                })?;
+            if earlier.verdict != Verdict::AlreadyScanned.as_str() {
+                return Err(CommandError::new(
+                    "not_overridable",
+                    format!(
+                        "Only an ALREADY_SCANNED scan can be overridden; this one was {}.",
+                        earlier.verdict
+                    ),
+                ));
+            }
+            gate.presented.get(&args.scan_id).cloned().ok_or_else(|| {
+                CommandError::new(
+                    "unknown_scan",
+                    "That scan was made before the app started; scan the badge again.",
+                )
+            })?
+        };
+        if reason.is_empty() {
+            return Err(CommandError::new(
+                "reason_required",
+                "An override needs a reason.",
+            ));
+        }
+        self.decide(presented, Some(reason))
+    }
+
+    pub fn recent_scans(&self, limit: usize) -> Vec<ScanResult> {
+        lock(&self.gate)
+            .recent
+            .iter()
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    // ----- status -----
+
+    pub fn status(&self) -> Result<DeviceStatus, CommandError> {
+        let checkpoint = {
+            let gate = lock(&self.gate);
+            if gate.station.is_none() {
+                return Ok(DeviceStatus {
+                    online: false,
+                    last_sync_ms: None,
+                    outbox_depth: 0,
+                    occupancy: None,
+                });
+            }
+            gate.checkpoint.clone()
+        };
+        let mut slot = lock(&self.status_store);
+        if slot.is_none() {
+            *slot = Some(Store::open(&self.config.data, Durability::Normal)?);
+        }
+        let store = slot.as_ref().ok_or_else(CommandError::not_paired)?;
+        let occupancy = match checkpoint {
+            Some(c) => {
+                let zone = cache::zone(store.conn(), c.zone_id)?;
+                let inside = cache::estimated_occupancy(store.conn(), c.zone_id)?;
+                inside.map(|inside| ZoneOccupancy {
+                    zone: zone.as_ref().map(|z| z.name.clone()).unwrap_or_default(),
+                    inside,
+                    capacity: zone.and_then(|z| z.capacity),
+                })
+            }
+            None => None,
+        };
+        Ok(DeviceStatus {
+            online: store.meta(meta::ONLINE)?.as_deref() == Some("1"),
+            last_sync_ms: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
+            outbox_depth: gatehouse_sync::engine::outbox_depth(store)?,
+            occupancy,
+        })
+    }
+
+    // ----- search and kiosk -----
+
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, CommandError> {
+        let limit = limit.min(200);
+        let gate = lock(&self.gate);
+        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
+        let store = station.store();
+        let version = (store.cursor()?, cache::participant_count(store.conn())?);
+        let mut index = lock(&self.search);
+        index.refresh(store.conn(), version)?;
+        drop(gate);
+        Ok(index.search(query, limit))
+    }
+
+    /// The attendee finds themselves by name and date of birth. The device cache holds no dates
+    /// of birth (the sync feed does not carry them), so no name can be confirmed and nobody is
+    /// listed: the kiosk then sends the attendee to the help desk.
+    pub fn kiosk_find(&self, args: &KioskFindArgs) -> Result<Vec<SearchHit>, CommandError> {
+        let dob = args.date_of_birth.trim();
+        let well_formed = dob.len() == 10
+            && dob.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !well_formed {
+            return Err(CommandError::new(
+                "bad_date_of_birth",
+                format!("{dob:?} is not a date like 1990-04-25"),
+            ));
+        }
+        if args.name.trim().chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        tracing::warn!("kiosk_find: the device cache has no dates of birth; no match is listed");
+        Ok(Vec::new())
+    }
+
+    pub fn kiosk_check_in(&self, participant_id: &str) -> Result<ScanResult, CommandError> {
+        let code = self.participant(participant_id)?.registration_code;
+        self.decide(Presented::RegistrationCode(code), None)
+    }
+
+    fn participant(
+        &self,
+        participant_id: &str,
+    ) -> Result<gatehouse_core::Participant, CommandError> {
+        let id: ParticipantId = participant_id.trim().parse().map_err(|_| {
+            CommandError::new(
+                "bad_participant_id",
+                format!("{participant_id:?} is not a participant id"),
+            )
+        })?;
+        let gate = lock(&self.gate);
+        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
+        cache::participant_by_id(station.store().conn(), id)?.ok_or_else(|| {
+            CommandError::new(
+                "unknown_participant",
+                format!("No participant {participant_id} on this device."),
+            )
+        })
+    }
+
+    /// The desk's display name for what the kiosk asks (`registration`, `help`, or a desk name).
+    pub fn desk_name(desks: &[String], asked: &str) -> Result<String, CommandError> {
+        let asked = asked.trim();
+        if let Some(d) = desks.iter().find(|d| d.eq_ignore_ascii_case(asked)) {
+            return Ok(d.clone());
+        }
+        let lower = asked.to_ascii_lowercase();
+        let pick = |words: &[&str], fallback: &str| {
+            desks
+                .iter()
+                .find(|d| {
+                    let d = d.to_ascii_lowercase();
+                    words.iter().any(|w| d.contains(w))
+                })
+                .cloned()
+                .unwrap_or_else(|| fallback.to_owned())
+        };
+        match lower.as_str() {
+            "registration" => Ok(pick(&["registr", "accredit"], "Registration")),
+            "help" => Ok(pick(&["help", "info"], "Help desk")),
+            _ => Err(CommandError::new(
+                "unknown_desk",
+                format!("No desk {asked:?}; this kiosk knows {}", desks.join(", ")),
+            )),
+        }
+    }
+
+    pub fn queue_ticket(&self, desk: &str) -> Result<QueueTicket, CommandError> {
+        let gate = lock(&self.gate);
+        let desk = Self::desk_name(&gate.profile.queue_desks, desk)?;
+        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
+        let store = station.store();
+        let key = format!("{QUEUE_KEY_PREFIX}{}", desk.to_ascii_lowercase());
+        let number = store
+            .meta(&key)?
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        store.set_meta(&key, &number.to_string())?;
+        Ok(QueueTicket {
+            number,
+            desk,
+            issued_at_ms: now_ms(),
+        })
+    }
+
+    /// Badge printing is not built yet: the kiosk sends the attendee to the help desk.
+    pub fn print_badge(&self, participant_id: &str) -> Result<PrintOutcome, CommandError> {
+        let who = self.participant(participant_id)?;
+        tracing::warn!(participant = %who.id, "badge printing is not built yet: printed = false");
+        Ok(PrintOutcome {
+            printed: false,
+            file: None,
+        })
+    }
+
+    pub fn verify_admin_pin(&self, pin: &str) -> Result<bool, CommandError> {
+        let profile = self.profile();
+        let answer = lock(&self.pins).attempt(now_ms(), || profile.verify_pin(pin));
+        match answer {
+            PinAnswer::Accepted => {
+                self.kiosk_unlocked.store(true, Ordering::SeqCst);
+                Ok(true)
+            }
+            PinAnswer::Refused => Ok(false),
+            PinAnswer::LockedUntil(until) => Err(CommandError::new(
+                "pin_locked",
+                format!(
+                    "Too many wrong PINs: try again in {} s.",
+                    ((until - now_ms()) / 1000).max(1)
+                ),
+            )),
+        }
+    }
+
+    /// Leaves kiosk mode after a verified PIN; the window is unlocked by the caller.
+    pub fn exit_kiosk(&self) -> Result<(), CommandError> {
+        if !self.kiosk_unlocked.swap(false, Ordering::SeqCst) {
+            return Err(CommandError::new(
+                "pin_required",
+                "Enter the admin PIN before leaving kiosk mode.",
+            ));
+        }
+        lock(&self.gate).mode = Mode::Gate;
+        Ok(())
+    }
+
+    /// Waits until the gate can scan, checking every `step`; `false` if `give_up` says so.
+    pub fn wait_ready(&self, step: Duration, give_up: impl Fn() -> bool) -> bool {
+        while !self.ready_to_scan() {
+            if give_up() {
+                return false;
+            }
+            std::thread::sleep(step);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_profile_is_a_gate_with_every_language() {
+        let p = default_profile();
+        assert_eq!(p.mode, Mode::Gate);
+        assert_eq!(p.languages, ["en", "fr", "am", "ar"]);
+    }
+
+    #[test]
+    fn a_short_text_typed_by_staff_is_a_registration_code_even_when_garbage() {
+        assert!(matches!(
+            presented("hello", Source::Manual),
+            Presented::RegistrationCode(t) if t == "hello"
+        ));
+    }
+
+    #[test]
+    fn a_long_text_from_a_scanner_is_a_ticket_payload() {
+        let text = "A".repeat(92);
+        assert!(matches!(
+            presented(&format!("{text}\r\n"), Source::Wedge),
+            Presented::Payload(t) if t == text
+        ));
+    }
+
+    #[test]
+    fn the_kiosk_asks_for_registration_and_help_and_gets_the_profiles_desk_names() {
+        let desks = vec!["Accreditation".to_owned(), "Help desk".to_owned()];
+        assert_eq!(
+            Runtime::desk_name(&desks, "registration").unwrap(),
+            "Accreditation"
+        );
+        assert_eq!(Runtime::desk_name(&desks, "help").unwrap(), "Help desk");
+        assert_eq!(
+            Runtime::desk_name(&desks, "help desk").unwrap(),
+            "Help desk"
+        );
+        assert_eq!(
+            Runtime::desk_name(&[], "registration").unwrap(),
+            "Registration"
+        );
+        assert_eq!(
+            Runtime::desk_name(&desks, "bar").unwrap_err().code,
+            "unknown_desk"
+        );
+    }
+
+    #[test]
+    fn an_unpaired_device_shows_the_pairing_screen_and_refuses_to_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::open(
+            Config {
+                data: dir.path().join("state"),
+                profile_file: None,
+                profiles_dir: PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../kiosk-profiles"
+                )),
+                server: None,
+            },
+            Clock::system(),
+        )
+        .unwrap();
+        let state = rt.app_state().unwrap();
+        assert!(!state.paired);
+        assert!(state.available_profiles.contains(&"gate-laptop".to_owned()));
+        assert_eq!(
+            rt.scan("ABCD-2345", Source::Manual).unwrap_err().code,
+            "not_paired"
+        );
+        assert_eq!(rt.exit_kiosk().unwrap_err().code, "pin_required");
+    }
+
+    #[test]
+    fn kiosk_find_rejects_a_malformed_date_of_birth() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::open(
+            Config {
+                data: dir.path().to_path_buf(),
+                profile_file: None,
+                profiles_dir: dir.path().to_path_buf(),
+                server: None,
+            },
+            Clock::system(),
+        )
+        .unwrap();
+        let bad = KioskFindArgs {
+            name: "Zoe".into(),
+            date_of_birth: "25/04/1990".into(),
+        };
+        assert_eq!(rt.kiosk_find(&bad).unwrap_err().code, "bad_date_of_birth");
+    }
+
+    /// A paired device holding one hall, an entry gate and two people, fed through the same feed
+    /// path a real sync uses (no server needed).
+    mod paired {
+        use super::*;
+        use gatehouse_core::protocol::{Change, FeedEntry, FeedPage, KeyRecord};
+        use gatehouse_core::{
+            CheckpointId, DeviceId, Direction, EventId, EventKeys, Participant, ParticipantStatus,
+            TenantId, TicketClaims, TicketKey, Zone, ZoneId,
+        };
+        use gatehouse_sync::engine::apply_page;
+        use gatehouse_sync::Pairing;
+        use uuid::Uuid;
+
+        const TENANT: TenantId = TenantId(Uuid::from_u128(0x7e4a47));
+        const EVENT: EventId = EventId(Uuid::from_u128(0xe7e47));
+        const HALL: ZoneId = ZoneId(Uuid::from_u128(0x4a11));
+        const ENTRY: CheckpointId = CheckpointId(Uuid::from_u128(0xe1));
+        const SECRET: [u8; 32] = [0x42; 32];
+
+        fn person(n: u128, name: &str) -> Participant {
+            Participant {
+                id: ParticipantId(Uuid::from_u128(0x9000_0000 + n)),
+                event_id: EVENT,
+                full_name: name.to_owned(),
+                organisation: Some("Delegation".to_owned()),
+                category: "delegate".to_owned(),
+                status: ParticipantStatus::Approved,
+                zones: vec![HALL],
+                valid_from: None,
+                valid_until: None,
+                credential_seq: 1,
+                blocked: false,
+                registration_code: RegistrationCode::generate((n as u64).to_be_bytes()).display(),
+            }
+        }
+
+        fn ticket(p: &Participant) -> String {
+            let mut keys = EventKeys::new(TENANT, EVENT);
+            keys.insert(TicketKey::new(1, SECRET));
+            keys.issue(
+                &TicketClaims {
+                    participant_id: p.id,
+                    issued_at: 1_700_000_000_000,
+                    credential_seq: p.credential_seq,
+                },
+                [7; 12],
+            )
+            .unwrap()
+        }
+
+        struct Device {
+            _dir: tempfile::TempDir,
+            config: Config,
+            people: Vec<Participant>,
+        }
+
+        const PROFILE: &str = "name = \"test-gate\"\nmode = \"gate\"\n\
+            [sound]\nenabled = false\n\
+            [actions]\noverride = true\nmanual_entry = true\nsearch = true\n";
+
+        fn device(profile_text: &str) -> Device {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().join("state");
+            let people = vec![person(1, "Zoë Ndlovu"), person(2, "Amina Tesfaye")];
+            let mut store = Store::open(&data, Durability::Normal).unwrap();
+            store
+                .save_pairing(&Pairing {
+                    server_url: "http://127.0.0.1:9".to_owned(),
+                    device_id: DeviceId(Uuid::from_u128(0xde1)),
+                    device_name: "Gate A".to_owned(),
+                    device_token: "token".to_owned(),
+                    tenant_id: TENANT,
+                    event_id: EVENT,
+                    event_name: "Summit".to_owned(),
+                    profile: None,
+                })
+                .unwrap();
+            let mut changes = vec![
+                Change::Zone(Zone {
+                    id: HALL,
+                    event_id: EVENT,
+                    name: "Plenary hall".to_owned(),
+                    capacity: Some(1000),
+                    multiple_entry: false,
+                }),
+                Change::Checkpoint(Checkpoint {
+                    id: ENTRY,
+                    event_id: EVENT,
+                    zone_id: HALL,
+                    name: "Main entrance".to_owned(),
+                    direction: Direction::Entry,
+                    active: true,
+                }),
+                Change::Key(KeyRecord {
+                    key_id: 1,
+                    secret_hex: TicketKey::new(1, SECRET).secret_hex(),
+                    retired: false,
+                }),
+            ];
+            changes.extend(people.iter().cloned().map(Change::Participant));
+            let entries: Vec<FeedEntry> = changes
+                .into_iter()
+                .enumerate()
+                .map(|(i, change)| FeedEntry {
+                    seq: i as i64 + 1,
+                    change,
+                })
+                .collect();
+            let page = FeedPage {
+                event_id: EVENT,
+                tenant_id: TENANT,
+                cursor: entries.len() as i64,
+                entries,
+                more: false,
+                server_time: 1_700_000_000_000,
+            };
+            apply_page(&mut store, &page, 0).unwrap();
+            let profile_file = dir.path().join("test-gate.toml");
+            std::fs::write(&profile_file, profile_text).unwrap();
+            Device {
+                config: Config {
+                    data,
+                    profile_file: Some(profile_file),
+                    profiles_dir: dir.path().to_path_buf(),
+                    server: None,
+                },
+                _dir: dir,
+                people,
+            }
+        }
+
+        fn open(d: &Device) -> Runtime {
+            Runtime::open(d.config.clone(), Clock::system()).unwrap()
+        }
+
+        fn at_the_entrance(rt: &Runtime) {
+            rt.select_checkpoint(SelectCheckpointArgs {
+                checkpoint_id: "Main entrance".into(),
+                direction: None,
+            })
+            .unwrap();
+        }
+
+        #[test]
+        fn a_paired_device_lists_its_checkpoints_and_scans_only_once_one_is_chosen() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            let state = rt.app_state().unwrap();
+            assert!(state.paired);
+            assert_eq!(state.device.unwrap().event_name, "Summit");
+            assert_eq!(state.checkpoints[0].name, "Main entrance");
+            assert_eq!(state.checkpoints[0].zone, "Plenary hall");
+            assert_eq!(
+                rt.scan(&ticket(&d.people[0]), Source::Camera)
+                    .unwrap_err()
+                    .code,
+                "no_checkpoint"
+            );
+            at_the_entrance(&rt);
+            assert_eq!(
+                rt.scan(&ticket(&d.people[0]), Source::Camera)
+                    .unwrap()
+                    .verdict,
+                "VALID"
+            );
+        }
+
+        #[test]
+        fn second_entry_is_already_scanned_and_a_supervisor_can_override_it_with_a_reason() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let first = rt.scan(&ticket(&d.people[0]), Source::Camera).unwrap();
+            assert_eq!(first.participant.as_ref().unwrap().name, "Zoë Ndlovu");
+            let again = rt.scan(&ticket(&d.people[0]), Source::Wedge).unwrap();
+            assert_eq!(
+                (again.verdict, again.reason_code),
+                ("ALREADY_SCANNED", "already_inside")
+            );
+
+            let no_reason = OverrideArgs {
+                scan_id: again.scan_id.clone(),
+                reason: "  ".into(),
+            };
+            assert_eq!(
+                rt.override_scan(no_reason).unwrap_err().code,
+                "reason_required"
+            );
+            let not_refused = OverrideArgs {
+                scan_id: first.scan_id.clone(),
+                reason: "x".into(),
+            };
+            assert_eq!(
+                rt.override_scan(not_refused).unwrap_err().code,
+                "not_overridable"
+            );
+
+            let over = rt
+                .override_scan(OverrideArgs {
+                    scan_id: again.scan_id,
+                    reason: "Lost wristband".into(),
+                })
+                .unwrap();
+            assert_eq!(
+                (over.verdict, over.reason_code),
+                ("MANUAL_OVERRIDE", "admitted_on_override")
+            );
+            let recent: Vec<_> = rt.recent_scans(10).into_iter().map(|r| r.verdict).collect();
+            assert_eq!(recent, ["MANUAL_OVERRIDE", "ALREADY_SCANNED", "VALID"]);
+            assert_eq!(rt.status().unwrap().outbox_depth, 3);
+        }
+
+        #[test]
+        fn a_profile_without_overrides_refuses_them() {
+            let d = device(&PROFILE.replace("override = true", "override = false"));
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            rt.scan(&ticket(&d.people[0]), Source::Camera).unwrap();
+            let again = rt.scan(&ticket(&d.people[0]), Source::Camera).unwrap();
+            let args = OverrideArgs {
+                scan_id: again.scan_id,
+                reason: "VIP".into(),
+            };
+            assert_eq!(
+                rt.override_scan(args).unwrap_err().code,
+                "override_forbidden"
+            );
+        }
+
+        #[test]
+        fn a_typed_registration_code_admits_and_garbage_is_answered_not_failed() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let code = d.people[1].registration_code.to_lowercase();
+            let typed = rt.scan(&code, Source::Manual).unwrap();
+            assert_eq!(typed.verdict, "VALID");
+            assert_eq!(typed.participant.unwrap().name, "Amina Tesfaye");
+            let garbage = rt.scan("hello", Source::Manual).unwrap();
+            assert_eq!(
+                (garbage.verdict, garbage.reason_code),
+                ("INVALID", "bad_registration_code")
+            );
+        }
+
+        #[test]
+        fn search_finds_people_by_name_without_accents() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            let hits = rt.search("zoe", 21).unwrap();
+            assert_eq!(hits.len(), 1);
+            assert_eq!(hits[0].name, "Zoë Ndlovu");
+            assert_eq!(hits[0].status, "approved");
+        }
+
+        #[test]
+        fn the_checkpoint_and_recent_scans_survive_a_restart() {
+            let d = device(PROFILE);
+            let scan_id = {
+                let rt = open(&d);
+                at_the_entrance(&rt);
+                rt.scan(&ticket(&d.people[0]), Source::Camera)
+                    .unwrap()
+                    .scan_id
+            };
+            let rt = open(&d);
+            let state = rt.app_state().unwrap();
+            assert_eq!(state.checkpoint_id, Some(ENTRY.to_string()));
+            let recent = rt.recent_scans(50);
+            assert_eq!(recent[0].scan_id, scan_id);
+            assert_eq!(recent[0].participant.as_ref().unwrap().name, "Zoë Ndlovu");
+        }
+
+        #[test]
+        fn a_kiosk_check_in_goes_through_the_same_decision_as_a_scan() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let id = d.people[1].id.to_string();
+            assert_eq!(rt.kiosk_check_in(&id).unwrap().verdict, "VALID");
+            assert_eq!(rt.kiosk_check_in(&id).unwrap().verdict, "ALREADY_SCANNED");
+            assert_eq!(
+                rt.kiosk_check_in("nobody").unwrap_err().code,
+                "bad_participant_id"
+            );
+            assert!(!rt.print_badge(&id).unwrap().printed);
+        }
+
+        #[test]
+        fn queue_numbers_count_up_per_desk() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            assert_eq!(rt.queue_ticket("registration").unwrap().number, 1);
+            assert_eq!(rt.queue_ticket("registration").unwrap().number, 2);
+            let help = rt.queue_ticket("help").unwrap();
+            assert_eq!((help.number, help.desk.as_str()), (1, "Help desk"));
+        }
+
+        #[test]
+        fn without_an_admin_pin_the_kiosk_cannot_be_left() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            assert!(!rt.verify_admin_pin("1234").unwrap());
+            assert_eq!(rt.exit_kiosk().unwrap_err().code, "pin_required");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Search by name, organisation or registration code over the participants the gate has cached.
+//!
+//! gatehouse-sync indexes participants by id and by code only; the UI's "search by name" needs
+//! case- and accent-insensitive word-prefix matching in well under 50 ms at 100,000 people, so
+//! this module keeps a folded copy of the names in memory and rebuilds it when the sync cursor
+//! moves (a new feed page may have changed anyone).
+
+use rusqlite::Connection;
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// One participant as the search list shows it (`SearchHit` in `ui/src/backend.ts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    pub registration_code: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    hit: SearchHit,
+    name: String,
+    name_words: Vec<String>,
+    org_words: Vec<String>,
+    code: String,
+}
+
+/// Lower case, accents dropped, punctuation as spaces: "Zoë O'Brien" → "zoe o brien".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    out.trim().to_owned()
+}
+
+fn words(folded: &str) -> Vec<String> {
+    folded
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Code text as compared: letters and digits only, upper case.
+fn code_key(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// The in-memory search index and the store state it was built from.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    built_for: Option<(i64, u64)>,
+    entries: Vec<Entry>,
+}
+
+impl SearchIndex {
+    /// Rebuilds from the store when `version` (sync cursor, participant count) moved.
+    pub fn refresh(&mut self, conn: &Connection, version: (i64, u64)) -> rusqlite::Result<()> {
+        if self.built_for == Some(version) {
+            return Ok(());
+        }
+        let mut stmt = conn.prepare(
+            "SELECT id, full_name, organisation, category, registration_code, status
+             FROM participants",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SearchHit {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                organisation: r.get::<_, Option<String>>(2)?.filter(|o| !o.is_empty()),
+                category: r.get(3)?,
+                registration_code: r.get(4)?,
+                status: r.get(5)?,
+            })
+        })?;
+        let mut hits = Vec::new();
+        for row in rows {
+            hits.push(row?);
+        }
+        self.set(hits);
+        self.built_for = Some(version);
+        Ok(())
+    }
+
+    /// Replaces the whole index (tests, and [`SearchIndex::refresh`]).
+    pub fn set(&mut self, hits: Vec<SearchHit>) {
+        self.entries = hits
+            .into_iter()
+            .map(|hit| {
+                let name = fold(&hit.name);
+                Entry {
+                    name_words: words(&name),
+                    org_words: words(&fold(hit.organisation.as_deref().unwrap_or(""))),
+                    code: code_key(&hit.registration_code),
+                    name,
+                    hit,
+                }
+            })
+            .collect();
+    }
+
+    /// Best matches first, at most `limit`. Every word of the query must start a word of the
+    /// name or the organisation; a registration code (or its start) matches by itself.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
+        let folded = fold(query);
+        let terms = words(&folded);
+        let code = code_key(query);
+        if terms.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let mut scored: Vec<(u8, &Entry)> = self
+            .entries
+            .iter()
+            .filter_map(|e| Self::score(e, &folded, &terms, &code).map(|s| (s, e)))
+            .collect();
+        scored.sort_by(|(sa, a), (sb, b)| sa.cmp(sb).then_with(|| a.name.cmp(&b.name)));
+        scored
+            .into_iter()
+            .take(limit)
+            .map(|(_, e)| e.hit.clone())
+            .collect()
+    }
+
+    /// Lower is better; `None` is no match.
+    fn score(e: &Entry, folded: &str, terms: &[String], code: &str) -> Option<u8> {
+        if code.len() >= 4 && e.code == code {
+            return Some(0);
+        }
+        if e.name == folded {
+            return Some(1);
+        }
+        if e.name.starts_with(folded) {
+            return Some(2);
+        }
+        let in_name = terms
+            .iter()
+            .all(|t| e.name_words.iter().any(|w| w.starts_with(t.as_str())));
+        if in_name {
+            return Some(3);
+        }
+        let anywhere = terms.iter().all(|t| {
+            e.name_words
+                .iter()
+                .chain(e.org_words.iter())
+                .any(|w| w.starts_with(t.as_str()))
+        });
+        if anywhere {
+            return Some(4);
+        }
+        if code.len() >= 4 && e.code.starts_with(code) {
+            return Some(5);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: &str, name: &str, org: Option<&str>, code: &str) -> SearchHit {
+        SearchHit {
+            id: id.into(),
+            name: name.into(),
+            category: "delegate".into(),
+            organisation: org.map(str::to_owned),
+            registration_code: code.into(),
+            status: "approved".into(),
+        }
+    }
+
+    fn index() -> SearchIndex {
+        let mut index = SearchIndex::default();
+        index.set(vec![
+            person("1", "Zoë Ndlovu", Some("Ministry of Health"), "ABCD-2345"),
+            person("2", "Zola Mbeki", None, "EFGH-6789"),
+            person("3", "Amina Zoellner", Some("Red Crescent"), "JKLM-2468"),
+            person("4", "Élodie Martin", Some("Zoetis"), "NPQR-1357"),
+        ]);
+        index
+    }
+
+    fn ids(hits: &[SearchHit]) -> Vec<&str> {
+        hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn accents_and_case_do_not_matter() {
+        assert_eq!(ids(&index().search("zoe ndlovu", 10)), ["1"]);
+        assert_eq!(ids(&index().search("ELODIE", 10)), ["4"]);
+    }
+
+    #[test]
+    fn a_name_start_ranks_before_a_later_word_and_an_organisation() {
+        assert_eq!(ids(&index().search("zo", 10)), ["1", "2", "3", "4"]);
+    }
+
+    #[test]
+    fn every_word_of_the_query_must_match() {
+        assert_eq!(ids(&index().search("amina zoe", 10)), ["3"]);
+        assert!(index().search("amina ndlovu", 10).is_empty());
+    }
+
+    #[test]
+    fn a_registration_code_finds_its_holder_with_or_without_the_dash() {
+        assert_eq!(ids(&index().search("efgh6789", 10)), ["2"]);
+        assert_eq!(ids(&index().search("JKLM-2468", 10)), ["3"]);
+    }
+
+    #[test]
+    fn the_limit_caps_the_list_and_an_empty_query_finds_nobody() {
+        assert_eq!(index().search("zo", 2).len(), 2);
+        assert!(index().search("  - ", 10).is_empty());
+    }
+
+    #[test]
+    fn organisation_words_match() {
+        assert_eq!(ids(&index().search("red cres", 10)), ["3"]);
+    }
+}

@@ -1,0 +1,212 @@
+//! The scan path: what happens between a code being read and the gate answering.
+//!
+//! ```text
+//! presented text ─► credential (core) ─► participant (index) ─► history ─► decide (core)
+//!                ─► one transaction: access log + outbox row + occupancy counters ─► verdict
+//! ```
+//!
+//! Nothing here touches the network: a gate decides and records every scan on its own, and the
+//! sync engine carries the outbox to the server later. The [`ScanStation`] owns its own store
+//! connection so a sync in progress never holds a scan behind a network call.
+
+use std::path::Path;
+
+use gatehouse_core::decide::{Credential, PastScan};
+use gatehouse_core::protocol::{ParticipantSummary, Presented};
+use gatehouse_core::{
+    decide, AccessLog, Checkpoint, Decision, Millis, Movement, ScanId, ScanInput, Verdict, Zone,
+};
+
+use crate::cache;
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::store::{Durability, Pairing, Store};
+
+/// What the person at the gate did, beyond presenting a code.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// The way through a `both` checkpoint, when staff say so.
+    pub requested: Option<Movement>,
+    /// A supervisor's reason to admit someone already inside.
+    pub override_reason: Option<String>,
+}
+
+/// The answer to one scan, as recorded.
+#[derive(Debug, Clone)]
+pub struct ScanOutcome {
+    pub decision: Decision,
+    pub participant: Option<ParticipantSummary>,
+    /// The access log written (and queued for upload) in the same transaction.
+    pub log: AccessLog,
+}
+
+impl ScanOutcome {
+    pub fn scan_id(&self) -> ScanId {
+        self.log.id
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.decision.verdict
+    }
+}
+
+/// Reads a line typed by a keyboard-wedge hand scanner: a valid registration code is a code;
+/// anything else is the text of a QR code. Only line endings are stripped: the space is a
+/// Base45 character, so a ticket may begin or end with one.
+pub fn read_scanner_line(line: &str) -> Presented {
+    let line = line.trim_end_matches(['\r', '\n']);
+    match gatehouse_core::RegistrationCode::parse(line) {
+        Ok(code) => Presented::RegistrationCode(code.as_str().to_owned()),
+        Err(_) => Presented::Payload(line.to_owned()),
+    }
+}
+
+/// A gate's scanning side: its own connection to the store plus its identity.
+pub struct ScanStation {
+    store: Store,
+    pairing: Pairing,
+    clock: Clock,
+}
+
+impl ScanStation {
+    /// Opens the store in `dir` for scanning. The device must be paired.
+    pub fn open(dir: &Path, durability: Durability, clock: Clock) -> Result<Self, StoreError> {
+        Self::new(Store::open(dir, durability)?, clock)
+    }
+
+    pub fn new(store: Store, clock: Clock) -> Result<Self, StoreError> {
+        let pairing = store.require_pairing()?;
+        Ok(ScanStation {
+            store,
+            pairing,
+            clock,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A checkpoint by name or id, as staff type it.
+    pub fn checkpoint(&self, name_or_id: &str) -> Result<Checkpoint, StoreError> {
+        cache::checkpoint(self.store.conn(), name_or_id)
+    }
+
+    /// Decides a scan at `checkpoint` and records it durably before returning.
+    pub fn scan(
+        &mut self,
+        presented: &Presented,
+        checkpoint: &Checkpoint,
+        options: &ScanOptions,
+    ) -> Result<ScanOutcome, StoreError> {
+        let device_time = self.clock.now();
+        self.scan_at(presented, checkpoint, options, device_time)
+    }
+
+    /// [`ScanStation::scan`] with the device's clock reading given (tests, replays).
+    pub fn scan_at(
+        &mut self,
+        presented: &Presented,
+        checkpoint: &Checkpoint,
+        options: &ScanOptions,
+        device_time: Millis,
+    ) -> Result<ScanOutcome, StoreError> {
+        let conn = self.store.conn();
+        let corrected_time = device_time + self.store.clock_offset()?;
+        let zone = cache::zone(conn, checkpoint.zone_id)?.unwrap_or_else(|| Zone {
+            // A checkpoint whose zone has not arrived yet: strictest rule, no capacity.
+            id: checkpoint.zone_id,
+            event_id: checkpoint.event_id,
+            name: String::new(),
+            capacity: None,
+            multiple_entry: false,
+        });
+
+        let (credential, participant) = match presented {
+            Presented::Payload(text) => {
+                let keys = cache::event_keys(conn, self.pairing.tenant_id, self.pairing.event_id)?;
+                let credential = Credential::from_ticket_text(&keys, text);
+                let participant = match &credential {
+                    Credential::Ticket(claims) => {
+                        cache::participant_by_id(conn, claims.participant_id)?
+                    }
+                    _ => None,
+                };
+                (credential, participant)
+            }
+            Presented::RegistrationCode(text) => {
+                let (credential, code) = Credential::from_typed_code(text);
+                let participant = match code {
+                    Some(code) => cache::participant_by_code(conn, &code)?,
+                    None => None,
+                };
+                (credential, participant)
+            }
+        };
+        let history: Vec<PastScan> = match &participant {
+            Some(p) => cache::history(conn, p.id)?
+                .iter()
+                .filter_map(AccessLog::as_past_scan)
+                .collect(),
+            None => Vec::new(),
+        };
+        let occupancy = cache::estimated_occupancy(conn, zone.id)?;
+        let override_reason = options
+            .override_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let decision = decide(&ScanInput {
+            credential: &credential,
+            participant: participant.as_ref(),
+            checkpoint,
+            zone: &zone,
+            history: &history,
+            requested: options.requested,
+            override_reason,
+            occupancy,
+            now: corrected_time,
+        });
+
+        let log = AccessLog {
+            id: ScanId(uuid::Uuid::now_v7()),
+            event_id: checkpoint.event_id,
+            checkpoint_id: checkpoint.id,
+            zone_id: checkpoint.zone_id,
+            device_id: Some(self.pairing.device_id),
+            participant_id: participant.as_ref().map(|p| p.id),
+            credential_seq: match &credential {
+                Credential::Ticket(claims) => Some(claims.credential_seq),
+                _ => None,
+            },
+            movement: decision.movement,
+            verdict: decision.verdict,
+            reason: decision.reason,
+            override_reason: override_reason
+                .filter(|_| decision.verdict == Verdict::ManualOverride)
+                .map(str::to_owned),
+            device_time,
+            corrected_time,
+        };
+        record(&mut self.store, &log)?;
+        Ok(ScanOutcome {
+            decision,
+            participant: participant.as_ref().map(ParticipantSummary::from),
+            log,
+        })
+    }
+}
+
+/// Writes a local scan, its outbox row and the occupancy counters in one transaction: after
+/// `COMMIT` returns, the scan survives a killed process (see [`crate::store`]).
+pub fn record(store: &mut Store, log: &AccessLog) -> Result<(), StoreError> {
+    let tx = store
+        .conn_mut()
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    cache::insert_access_log(&tx, log, true)?;
+    tx.prepare_cached("INSERT INTO outbox (scan_id) VALUES (?1)")?
+        .execute([log.id.to_string()])?;
+    cache::count_pass(&tx, log, true)?;
+    tx.commit()?;
+    Ok(())
+}

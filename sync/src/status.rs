@@ -1,0 +1,140 @@
+//! What a gate says about itself (`gatehouse-gate status`) and the evidence export: the CSV of
+//! every scan this gate made, for when the network never comes back.
+
+use std::path::Path;
+
+use gatehouse_core::Millis;
+use serde::Serialize;
+
+use crate::cache;
+use crate::engine::{is_queued, outbox_depth};
+use crate::error::StoreError;
+use crate::store::{meta, Store};
+
+/// A checkpoint as `status` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointLine {
+    pub id: String,
+    pub name: String,
+    pub direction: &'static str,
+    pub active: bool,
+}
+
+/// A gate's state at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateStatus {
+    pub paired: bool,
+    pub revoked: bool,
+    pub device_id: Option<String>,
+    pub device_name: Option<String>,
+    pub event_id: Option<String>,
+    pub event_name: Option<String>,
+    pub server_url: Option<String>,
+    /// Whether the last sync round reached the server.
+    pub online: bool,
+    pub cursor: i64,
+    pub participants: u64,
+    pub outbox_depth: u64,
+    pub last_sync_at: Option<Millis>,
+    pub last_error: Option<String>,
+    pub clock_offset_ms: i64,
+    pub checkpoints: Vec<CheckpointLine>,
+}
+
+pub fn gate_status(store: &Store) -> Result<GateStatus, StoreError> {
+    let pairing = store.pairing()?;
+    let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    Ok(GateStatus {
+        paired: pairing.is_some(),
+        revoked: store.meta(meta::REVOKED)?.as_deref() == Some("1"),
+        device_id: pairing.as_ref().map(|p| p.device_id.to_string()),
+        device_name: pairing.as_ref().map(|p| p.device_name.clone()),
+        event_id: pairing.as_ref().map(|p| p.event_id.to_string()),
+        event_name: pairing.as_ref().map(|p| p.event_name.clone()),
+        server_url: pairing.as_ref().map(|p| p.server_url.clone()),
+        online: store.meta(meta::ONLINE)?.as_deref() == Some("1"),
+        cursor: store.cursor()?,
+        participants: cache::participant_count(store.conn())?,
+        outbox_depth: outbox_depth(store)?,
+        last_sync_at: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
+        last_error: non_empty(store.meta(meta::LAST_ERROR)?),
+        clock_offset_ms: store.clock_offset()?,
+        checkpoints: cache::checkpoints(store.conn())?
+            .into_iter()
+            .map(|c| CheckpointLine {
+                id: c.id.to_string(),
+                name: c.name,
+                direction: c.direction.as_str(),
+                active: c.active,
+            })
+            .collect(),
+    })
+}
+
+/// The columns of the evidence export, in order.
+pub const EXPORT_COLUMNS: [&str; 15] = [
+    "scan_id",
+    "device_time",
+    "corrected_time",
+    "checkpoint_id",
+    "zone_id",
+    "participant_id",
+    "participant_name",
+    "credential_seq",
+    "movement",
+    "verdict",
+    "reason",
+    "override_reason",
+    "device_id",
+    "uploaded",
+    "offline_duplicate",
+];
+
+/// Writes every scan this gate made to a CSV file; returns the number of scans written.
+pub fn export_logs(store: &Store, out: &Path) -> Result<u64, StoreError> {
+    let export_err = |detail: String| StoreError::Export {
+        path: out.to_path_buf(),
+        detail,
+    };
+    let mut writer = csv::Writer::from_path(out).map_err(|e| export_err(e.to_string()))?;
+    writer
+        .write_record(EXPORT_COLUMNS)
+        .map_err(|e| export_err(e.to_string()))?;
+    let mut written = 0;
+    for (log, duplicate) in cache::local_scans(store.conn())? {
+        let name = match log.participant_id {
+            Some(id) => cache::participant_by_id(store.conn(), id)?.map(|p| p.full_name),
+            None => None,
+        };
+        let uploaded = !is_queued(store, log.id)?;
+        writer
+            .write_record([
+                log.id.to_string(),
+                log.device_time.to_string(),
+                log.corrected_time.to_string(),
+                log.checkpoint_id.to_string(),
+                log.zone_id.to_string(),
+                log.participant_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                name.unwrap_or_default(),
+                log.credential_seq
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                log.movement
+                    .map(|m| m.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                log.verdict.as_str().to_owned(),
+                log.reason.code().to_owned(),
+                log.override_reason.unwrap_or_default(),
+                log.device_id.map(|d| d.to_string()).unwrap_or_default(),
+                uploaded.to_string(),
+                duplicate.to_string(),
+            ])
+            .map_err(|e| export_err(e.to_string()))?;
+        written += 1;
+    }
+    writer.flush().map_err(|e| export_err(e.to_string()))?;
+    Ok(written)
+}

@@ -1,0 +1,142 @@
+//! A small event every store test starts from: one zone, an entry gate, an exit gate, a both-ways
+//! door, one ticket key and a few participants, applied through the same feed path a real sync uses.
+
+#![allow(dead_code)]
+
+use gatehouse_core::protocol::{Change, FeedEntry, FeedPage, KeyRecord, Presented};
+use gatehouse_core::{
+    Checkpoint, CheckpointId, DeviceId, Direction, EventId, EventKeys, Participant, ParticipantId,
+    ParticipantStatus, RegistrationCode, TenantId, TicketClaims, TicketKey, Zone, ZoneId,
+};
+use gatehouse_sync::engine::apply_page;
+use gatehouse_sync::{Clock, Durability, Pairing, ScanStation, Store};
+use uuid::Uuid;
+
+pub const TENANT: TenantId = TenantId(Uuid::from_u128(0x7e4a47));
+pub const EVENT: EventId = EventId(Uuid::from_u128(0xe7e47));
+pub const HALL: ZoneId = ZoneId(Uuid::from_u128(0x4a11));
+pub const ENTRY: CheckpointId = CheckpointId(Uuid::from_u128(0xe1));
+pub const EXIT: CheckpointId = CheckpointId(Uuid::from_u128(0xe2));
+pub const DOOR: CheckpointId = CheckpointId(Uuid::from_u128(0xe3));
+pub const DEVICE: DeviceId = DeviceId(Uuid::from_u128(0xde1));
+pub const KEY_SECRET: [u8; 32] = [0x42; 32];
+pub const NOW: i64 = 1_790_000_000_000;
+
+pub fn keys() -> EventKeys {
+    let mut ring = EventKeys::new(TENANT, EVENT);
+    ring.insert(TicketKey::new(1, KEY_SECRET));
+    ring
+}
+
+pub fn participant(n: u128, name: &str) -> Participant {
+    Participant {
+        id: ParticipantId(Uuid::from_u128(0x9000_0000 + n)),
+        event_id: EVENT,
+        full_name: name.to_owned(),
+        organisation: Some("Delegation".to_owned()),
+        category: "delegate".to_owned(),
+        status: ParticipantStatus::Approved,
+        zones: vec![HALL],
+        valid_from: None,
+        valid_until: None,
+        credential_seq: 1,
+        blocked: false,
+        registration_code: RegistrationCode::generate((n as u64).to_be_bytes()).display(),
+    }
+}
+
+pub fn ticket(p: &Participant) -> String {
+    keys()
+        .issue(
+            &TicketClaims {
+                participant_id: p.id,
+                issued_at: NOW,
+                credential_seq: p.credential_seq,
+            },
+            [7; 12],
+        )
+        .expect("issue")
+}
+
+pub fn checkpoint(id: CheckpointId, name: &str, direction: Direction) -> Checkpoint {
+    Checkpoint {
+        id,
+        event_id: EVENT,
+        zone_id: HALL,
+        name: name.to_owned(),
+        direction,
+        active: true,
+    }
+}
+
+pub fn page(from_seq: i64, changes: Vec<Change>) -> FeedPage {
+    let entries: Vec<FeedEntry> = changes
+        .into_iter()
+        .enumerate()
+        .map(|(i, change)| FeedEntry {
+            seq: from_seq + i as i64 + 1,
+            change,
+        })
+        .collect();
+    FeedPage {
+        event_id: EVENT,
+        tenant_id: TENANT,
+        cursor: from_seq + entries.len() as i64,
+        entries,
+        more: false,
+        server_time: NOW,
+    }
+}
+
+pub fn event_changes(people: &[Participant]) -> Vec<Change> {
+    let mut changes = vec![
+        Change::Zone(Zone {
+            id: HALL,
+            event_id: EVENT,
+            name: "Plenary hall".to_owned(),
+            capacity: Some(1000),
+            multiple_entry: false,
+        }),
+        Change::Checkpoint(checkpoint(ENTRY, "Main entrance", Direction::Entry)),
+        Change::Checkpoint(checkpoint(EXIT, "Main exit", Direction::Exit)),
+        Change::Checkpoint(checkpoint(DOOR, "Side door", Direction::Both)),
+        Change::Key(KeyRecord {
+            key_id: 1,
+            secret_hex: TicketKey::new(1, KEY_SECRET).secret_hex(),
+            retired: false,
+        }),
+    ];
+    changes.extend(people.iter().cloned().map(Change::Participant));
+    changes
+}
+
+/// A paired store in `dir` holding the event and `people`.
+pub fn paired_store(dir: &std::path::Path, people: &[Participant]) -> Store {
+    paired_store_as(dir, people, DEVICE)
+}
+
+pub fn paired_store_as(dir: &std::path::Path, people: &[Participant], device: DeviceId) -> Store {
+    let mut store = Store::open(dir, Durability::Normal).expect("open store");
+    store
+        .save_pairing(&Pairing {
+            server_url: "http://127.0.0.1:9".to_owned(),
+            device_id: device,
+            device_name: "Gate A".to_owned(),
+            device_token: "token".to_owned(),
+            tenant_id: TENANT,
+            event_id: EVENT,
+            event_name: "Summit".to_owned(),
+            profile: None,
+        })
+        .expect("pair");
+    apply_page(&mut store, &page(0, event_changes(people)), 0).expect("apply");
+    store
+}
+
+pub fn station(dir: &std::path::Path) -> ScanStation {
+    ScanStation::open(dir, Durability::Normal, Clock::system()).expect("station")
+}
+
+pub fn payload(p: &Participant) -> Presented {
+    Presented::Payload(ticket(p))
+}

@@ -1,0 +1,325 @@
+//! The scan path on its own, network down: every verdict a gate gives is decided and recorded
+//! from the local store.
+
+mod common;
+
+use common::*;
+use gatehouse_core::protocol::{Change, Presented};
+use gatehouse_core::{AccessLog, DeviceId, Movement, ParticipantStatus, Reason, ScanId, Verdict};
+use gatehouse_sync::engine::{apply_page, outbox_batch, outbox_depth};
+use gatehouse_sync::{read_scanner_line, ScanOptions};
+use uuid::Uuid;
+
+#[test]
+fn a_valid_badge_is_admitted_and_queued_for_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+
+    let outcome = gate
+        .scan(&payload(&p), &entrance, &ScanOptions::default())
+        .unwrap();
+    assert_eq!(outcome.verdict(), Verdict::Valid);
+    assert_eq!(outcome.participant.as_ref().unwrap().name, "Amina Yusuf");
+    assert_eq!(outcome.scan_id().0.get_version_num(), 7);
+
+    let (queued, _) = outbox_batch(&store, 0, 10).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].id, outcome.scan_id());
+    assert_eq!(queued[0].participant_id, Some(p.id));
+    let counters = gatehouse_sync::engine::occupancy_counters(&store).unwrap();
+    assert_eq!((counters[0].ins, counters[0].outs), (1, 0));
+}
+
+#[test]
+fn second_entry_without_exit_is_already_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let _store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let none = ScanOptions::default();
+
+    assert_eq!(
+        gate.scan(&payload(&p), &entrance, &none).unwrap().verdict(),
+        Verdict::Valid
+    );
+    let again = gate.scan(&payload(&p), &entrance, &none).unwrap();
+    assert_eq!(again.verdict(), Verdict::AlreadyScanned);
+    assert_eq!(again.decision.reason, Reason::AlreadyInside);
+
+    let overridden = gate
+        .scan(
+            &payload(&p),
+            &entrance,
+            &ScanOptions {
+                override_reason: Some("lost in the cloakroom".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(overridden.verdict(), Verdict::ManualOverride);
+    assert_eq!(
+        overridden.log.override_reason.as_deref(),
+        Some("lost in the cloakroom")
+    );
+}
+
+#[test]
+fn after_an_exit_the_same_badge_enters_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let _store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let exit = gate.checkpoint("Main exit").unwrap();
+    let none = ScanOptions::default();
+
+    assert_eq!(
+        gate.scan(&payload(&p), &entrance, &none).unwrap().verdict(),
+        Verdict::Valid
+    );
+    let out = gate.scan(&payload(&p), &exit, &none).unwrap();
+    assert_eq!(
+        (out.verdict(), out.decision.movement),
+        (Verdict::Valid, Some(Movement::Out))
+    );
+    assert_eq!(
+        gate.scan(&payload(&p), &entrance, &none).unwrap().verdict(),
+        Verdict::Valid
+    );
+}
+
+#[test]
+fn a_both_ways_door_follows_the_requested_direction() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let _store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let door = gate.checkpoint(&DOOR.to_string()).unwrap();
+    let going = |m| ScanOptions {
+        requested: Some(m),
+        ..Default::default()
+    };
+    let first = gate
+        .scan(&payload(&p), &door, &going(Movement::In))
+        .unwrap();
+    assert_eq!(first.decision.movement, Some(Movement::In));
+    let out = gate
+        .scan(&payload(&p), &door, &going(Movement::Out))
+        .unwrap();
+    assert_eq!(
+        (out.verdict(), out.decision.movement),
+        (Verdict::Valid, Some(Movement::Out))
+    );
+}
+
+#[test]
+fn a_typed_registration_code_finds_the_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(3, "Tesfaye Bekele");
+    let _store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+
+    let typed = p.registration_code.to_lowercase().replace('-', " ");
+    let presented = read_scanner_line(&format!("{typed}\r\n"));
+    assert!(matches!(presented, Presented::RegistrationCode(_)));
+    let outcome = gate
+        .scan(&presented, &entrance, &Default::default())
+        .unwrap();
+    assert_eq!(outcome.verdict(), Verdict::Valid);
+    assert_eq!(outcome.participant.unwrap().id, p.id);
+}
+
+#[test]
+fn unreadable_unknown_and_mistyped_codes_are_answered_and_still_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = participant(1, "Known");
+    let stranger = participant(2, "Not Synced");
+    let store = paired_store(dir.path(), std::slice::from_ref(&known));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let none = ScanOptions::default();
+
+    let garbage = gate
+        .scan(&read_scanner_line("hello world"), &entrance, &none)
+        .unwrap();
+    assert_eq!(garbage.verdict(), Verdict::Invalid);
+    let unknown = gate.scan(&payload(&stranger), &entrance, &none).unwrap();
+    assert_eq!(unknown.verdict(), Verdict::Unknown);
+    let typo = gate
+        .scan(
+            &Presented::RegistrationCode("K7M-4QX-9P0".into()),
+            &entrance,
+            &none,
+        )
+        .unwrap();
+    assert_eq!(
+        (typo.verdict(), typo.decision.reason),
+        (Verdict::Invalid, Reason::BadRegistrationCode)
+    );
+    assert_eq!(outbox_depth(&store).unwrap(), 3);
+}
+
+#[test]
+fn a_reissued_badge_revokes_the_old_qr_after_the_change_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let old_ticket = payload(&p);
+    let mut store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let exit = gate.checkpoint("Main exit").unwrap();
+
+    let mut reissued = p.clone();
+    reissued.credential_seq = 2;
+    apply_page(
+        &mut store,
+        &page(6, vec![Change::Participant(reissued.clone())]),
+        0,
+    )
+    .unwrap();
+
+    let old = gate.scan(&old_ticket, &exit, &Default::default()).unwrap();
+    assert_eq!(
+        (old.verdict(), old.decision.reason),
+        (Verdict::Revoked, Reason::Reissued)
+    );
+    let new = gate
+        .scan(&payload(&reissued), &exit, &Default::default())
+        .unwrap();
+    assert_eq!(new.verdict(), Verdict::Valid);
+}
+
+#[test]
+fn another_gates_admission_from_the_feed_counts_for_anti_passback() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let mut store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let elsewhere = AccessLog {
+        id: ScanId(Uuid::now_v7()),
+        event_id: EVENT,
+        checkpoint_id: DOOR,
+        zone_id: HALL,
+        device_id: Some(DeviceId(Uuid::from_u128(0xde2))),
+        participant_id: Some(p.id),
+        credential_seq: Some(1),
+        movement: Some(Movement::In),
+        verdict: Verdict::Valid,
+        reason: Reason::Admitted,
+        override_reason: None,
+        device_time: NOW,
+        corrected_time: NOW,
+    };
+    apply_page(
+        &mut store,
+        &page(6, vec![Change::Scan(elsewhere.clone())]),
+        0,
+    )
+    .unwrap();
+    // The same change twice (a re-sent page) must not count twice.
+    apply_page(&mut store, &page(7, vec![Change::Scan(elsewhere)]), 0).unwrap();
+
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let outcome = gate
+        .scan(&payload(&p), &entrance, &Default::default())
+        .unwrap();
+    assert_eq!(outcome.verdict(), Verdict::AlreadyScanned);
+    assert_eq!(
+        outbox_depth(&store).unwrap(),
+        1,
+        "other gates' scans are not re-uploaded"
+    );
+}
+
+#[test]
+fn cancelled_and_removed_participants_are_turned_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let cancelled = participant(1, "Cancelled");
+    let removed = participant(2, "Removed");
+    let mut store = paired_store(dir.path(), &[cancelled.clone(), removed.clone()]);
+    let mut now_cancelled = cancelled.clone();
+    now_cancelled.status = ParticipantStatus::Cancelled;
+    apply_page(
+        &mut store,
+        &page(
+            7,
+            vec![
+                Change::Participant(now_cancelled),
+                Change::ParticipantRemoved { id: removed.id },
+            ],
+        ),
+        0,
+    )
+    .unwrap();
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let c = gate
+        .scan(&payload(&cancelled), &entrance, &Default::default())
+        .unwrap();
+    assert_eq!(
+        (c.verdict(), c.decision.reason),
+        (Verdict::Revoked, Reason::Cancelled)
+    );
+    let r = gate
+        .scan(&payload(&removed), &entrance, &Default::default())
+        .unwrap();
+    assert_eq!(r.verdict(), Verdict::Unknown);
+}
+
+#[test]
+fn the_corrected_time_adds_the_known_offset_to_the_device_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let mut store = paired_store(dir.path(), std::slice::from_ref(&p));
+    apply_page(&mut store, &page(6, vec![]), -3_600_000).unwrap();
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let outcome = gate
+        .scan_at(
+            &payload(&p),
+            &entrance,
+            &Default::default(),
+            NOW + 3_600_000,
+        )
+        .unwrap();
+    assert_eq!(outcome.log.device_time, NOW + 3_600_000);
+    assert_eq!(outcome.log.corrected_time, NOW);
+}
+
+#[test]
+fn an_unknown_checkpoint_name_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = paired_store(dir.path(), &[]);
+    let gate = station(dir.path());
+    let err = gate.checkpoint("Back door").unwrap_err();
+    assert_eq!(err.code(), "unknown_checkpoint");
+    assert!(err.to_string().contains("Back door"));
+}
+
+#[test]
+fn the_evidence_export_lists_every_scan_with_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    gate.scan(&payload(&p), &entrance, &Default::default())
+        .unwrap();
+    gate.scan(&payload(&p), &entrance, &Default::default())
+        .unwrap();
+
+    let out = dir.path().join("evidence.csv");
+    assert_eq!(
+        gatehouse_sync::status::export_logs(&store, &out).unwrap(),
+        2
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].contains("Amina Yusuf") && lines[1].contains("VALID"));
+    assert!(lines[2].contains("ALREADY_SCANNED"));
+}

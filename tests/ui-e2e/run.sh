@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds what the app's end-to-end test needs and runs it under Xvfb.
+# Needs: node ≥ 20, xvfb-run (xvfb), WebKitWebDriver (webkit2gtk-driver), tauri-driver
+# (`cargo install tauri-driver --locked`), and ui/dist (npm --prefix ui ci && npm --prefix ui run build).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+if [ ! -f ui/dist/index.html ]; then
+  npm --prefix ui ci
+  npm --prefix ui run build
+fi
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+cargo build -p gatehouse-app --bin gatehouse-app --example qr_frames
+[ -n "${GATEHOUSE_SERVER_BIN:-}" ] || cargo build -p gatehouse-server
+exec xvfb-run -a -s "-screen 0 1280x800x24" node tests/ui-e2e/run.mjs
