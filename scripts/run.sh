@@ -16,7 +16,8 @@ echo "==> system packages"
 bash packaging/deps.sh
 
 echo "==> building the server and the gate"
-cargo build --bins -p gatehouse-server -p gatehouse-device
+( cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build )
+cargo build --bins -p gatehouse-server -p gatehouse-device -p gatehouse-app
 
 SERVER_LOG="$DATA/server.log"
 echo "==> starting the server with demo data (log: $SERVER_LOG)"
@@ -40,16 +41,22 @@ echo "Admin:     $(demo 'd["admin"]["email"]') / $(demo 'd["admin"]["password"]'
 echo
 
 GATE=("$BIN/gatehouse-gate" --data "$DATA/gate")
-if [ ! -f "$DATA/gate/device.json" ]; then
+if ! "${GATE[@]}" status 2>/dev/null | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin).get('paired') else 1)"; then
   echo "==> pairing the gate"
   "${GATE[@]}" pair --server "$URL" --code "$(demo 'd["pairing_codes"][0]')" --profile gate-laptop
 fi
 "${GATE[@]}" sync --once
 
 CHECKPOINT="$(demo 'd["checkpoints"][0]["name"]')"
-if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-  echo "No display found: running the headless gate (gatehouse-gate) at \"$CHECKPOINT\"."
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  echo "==> starting the gate app (the headless gate's pairing and data are shared)"
+  echo "Ctrl-C stops the app and the server."
+  CAMERA=()
+  [ -e /dev/video0 ] || { echo "No camera found: hand scanners and typed codes only."; CAMERA=(--no-camera); }
+  "$BIN/gatehouse-app" --data "$DATA/gate" --profile kiosk-profiles/gate-laptop.toml "${CAMERA[@]}"
+  exit 0
 fi
+echo "No display found: running the headless gate (gatehouse-gate) at \"$CHECKPOINT\"."
 echo "Scan with a hand scanner, or type a registration code or paste a ticket and press Enter."
 echo "Try: $(demo '", ".join(t["registration_code"]+" ("+t["name"]+", "+t["status"]+")" for t in d["tickets"][:3])')"
 echo "Ctrl-C stops the gate and the server."

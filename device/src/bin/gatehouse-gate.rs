@@ -75,7 +75,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Sync in the background and scan lines read from stdin (keyboard-wedge scanners).
+    /// Sync in the background and scan: lines from stdin (keyboard-wedge scanners), and QR
+    /// codes from a camera (`--camera N`) or replayed images (`--frames DIR`). One JSON verdict
+    /// line per scan; a tone per verdict where a sound device exists.
     Run {
         #[command(flatten)]
         at: CheckpointArgs,
@@ -83,9 +85,33 @@ enum Command {
         server: Option<String>,
         #[arg(long, default_value_t = 2000, value_name = "MS")]
         interval_ms: u64,
+        #[command(flatten)]
+        input: InputArgs,
     },
+    /// Ask for an admin PIN on stdin and print the argon2 hash for a profile's `admin.pin_hash`.
+    HashPin,
     /// Decode every image of a folder and print one JSON line per file.
     DecodeFrames { dir: PathBuf },
+}
+
+/// Where `run` reads badges from, besides stdin, and how it answers.
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Replay the images of DIR (or one image file) as camera frames.
+    #[arg(long, value_name = "DIR", conflicts_with = "camera")]
+    frames: Option<PathBuf>,
+    /// Frames per second for `--frames` (default: as fast as they decode).
+    #[arg(long, value_name = "N", requires = "frames")]
+    fps: Option<f64>,
+    /// Read QR codes from camera N (0 is the first camera).
+    #[arg(long, value_name = "N")]
+    camera: Option<u32>,
+    /// The same badge again within this window is one scan.
+    #[arg(long, default_value_t = gatehouse_device::debounce::DEFAULT_WINDOW_MS, value_name = "MS")]
+    debounce_ms: gatehouse_core::Millis,
+    /// Tone volume from 0.0 to 1.0; 0 turns tones off.
+    #[arg(long, default_value_t = 0.8, value_name = "V")]
+    volume: f32,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +233,9 @@ fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::HashPin = &cli.command {
+        return hash_pin();
+    }
     if let Command::DecodeFrames { dir } = &cli.command {
         let mut out = std::io::stdout().lock();
         gatehouse_device::qr::decode_frames_command(dir, &mut out)?;
@@ -291,18 +320,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             at,
             server,
             interval_ms,
-        } => run_gate(&settings, at, server.as_deref(), interval_ms),
-        Command::DecodeFrames { .. } => Ok(()),
+            input,
+        } => run_gate(&settings, at, server.as_deref(), interval_ms, input),
+        Command::DecodeFrames { .. } | Command::HashPin => Ok(()),
     }
 }
 
-/// `run`: the sync engine on its own connection in the background, scans from stdin here.
+/// `hash-pin`: the PIN is read from stdin so it never appears in the shell's history.
+fn hash_pin() -> anyhow::Result<()> {
+    let mut pin = String::new();
+    std::io::stdin()
+        .read_line(&mut pin)
+        .context("cannot read the PIN from stdin")?;
+    let pin = pin.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        pin.len() >= 4 && pin.chars().all(|c| c.is_ascii_digit()),
+        "a PIN has at least 4 digits"
+    );
+    let hash =
+        gatehouse_device::profile::hash_pin(pin, rand::random()).map_err(anyhow::Error::msg)?;
+    print(&json!({ "pin_hash": hash }))
+}
+
+/// `run`: the sync engine on its own connection in the background; scans from stdin and, when
+/// asked, from a camera or replayed frames, all through one debounced stream decided here.
 fn run_gate(
     settings: &Settings,
     at: CheckpointArgs,
     server: Option<&str>,
     interval_ms: u64,
+    input: InputArgs,
 ) -> anyhow::Result<()> {
+    use gatehouse_device::frames::scan_loop::ScanLoop;
+    use gatehouse_device::frames::FrameSource;
+
     let mut station = ScanStation::new(settings.store()?, settings.clock)?;
     let checkpoint = station.checkpoint(&at.checkpoint)?;
     let engine = settings.engine(server, interval_ms)?;
@@ -315,19 +366,55 @@ fn run_gate(
         requested: at.direction,
         override_reason: None,
     };
-    let stdin = std::io::stdin().lock();
-    for line in gatehouse_device::wedge::WedgeLines::new(stdin) {
-        let line = line.context("cannot read stdin")?;
-        let presented = read_scanner_line(&line);
+    let source: Option<Box<dyn FrameSource>> = match (&input.frames, input.camera) {
+        (Some(dir), _) => Some(Box::new(
+            gatehouse_device::frames::replay::ReplaySource::open(dir, input.fps)?,
+        )),
+        (None, Some(index)) => Some(open_camera(index)?),
+        (None, None) => None,
+    };
+    let speaker =
+        (input.volume > 0.0).then(|| gatehouse_device::sound::Speaker::start(input.volume));
+
+    let mut scans = ScanLoop::new(gatehouse_device::debounce::Debounce::new(input.debounce_ms));
+    if let Some(source) = source {
+        scans.add_frames(source, gatehouse_device::qr::QrDecoder::default());
+    }
+    scans.add_wedge(std::io::BufReader::new(std::io::stdin()));
+    for scan in scans {
+        let presented = read_scanner_line(&scan.text);
         match timed_scan(&mut station, &presented, &checkpoint, &options) {
-            Ok(verdict) => print(&verdict)?,
+            Ok(verdict) => {
+                if let Some(speaker) = &speaker {
+                    speaker.play_signal(verdict.signal);
+                }
+                print(&verdict)?
+            }
             Err(e) => print(&json!({"error": {"code": e.code(), "message": e.to_string()}}))?,
         }
         nudge.notify_one();
     }
     let _ = stop_tx.send(true);
     let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), sync_task).await });
+    if let Some(speaker) = speaker {
+        speaker.finish();
+    }
     Ok(())
+}
+
+#[cfg(feature = "camera")]
+fn open_camera(index: u32) -> anyhow::Result<Box<dyn gatehouse_device::frames::FrameSource>> {
+    use gatehouse_device::frames::camera::{CameraConfig, CameraSource};
+    let config = CameraConfig {
+        index,
+        ..CameraConfig::default()
+    };
+    Ok(Box::new(CameraSource::open(config)?))
+}
+
+#[cfg(not(feature = "camera"))]
+fn open_camera(_index: u32) -> anyhow::Result<Box<dyn gatehouse_device::frames::FrameSource>> {
+    anyhow::bail!("this gate was built without camera support (feature `camera`)")
 }
 
 async fn terminate() {
