@@ -376,13 +376,23 @@ fn run_gate(
     let speaker =
         (input.volume > 0.0).then(|| gatehouse_device::sound::Speaker::start(input.volume));
 
-    let mut scans = ScanLoop::new(gatehouse_device::debounce::Debounce::new(input.debounce_ms));
-    if let Some(source) = source {
-        scans.add_frames(source, gatehouse_device::qr::QrDecoder::default());
-    }
-    scans.add_wedge(std::io::BufReader::new(std::io::stdin()));
-    for scan in scans {
-        let presented = read_scanner_line(&scan.text);
+    // A hand scanner's trigger is deliberate: every line is a scan. A camera sees a held badge
+    // in frame after frame: camera reads (and scanner lines alongside them) share the debounce.
+    let texts: Box<dyn Iterator<Item = anyhow::Result<String>>> = match source {
+        Some(source) => {
+            let mut scans =
+                ScanLoop::new(gatehouse_device::debounce::Debounce::new(input.debounce_ms));
+            scans.add_frames(source, gatehouse_device::qr::QrDecoder::default());
+            scans.add_wedge(std::io::BufReader::new(std::io::stdin()));
+            Box::new(scans.map(|scan| Ok(scan.text)))
+        }
+        None => Box::new(
+            gatehouse_device::wedge::WedgeLines::new(std::io::stdin().lock())
+                .map(|line| line.context("cannot read stdin")),
+        ),
+    };
+    for text in texts {
+        let presented = read_scanner_line(&text?);
         match timed_scan(&mut station, &presented, &checkpoint, &options) {
             Ok(verdict) => {
                 if let Some(speaker) = &speaker {
