@@ -74,3 +74,61 @@ fn a_badge_held_still_is_found_again_in_the_region_of_the_last_hit() {
     assert_eq!(second.text, text);
     assert_eq!(second.pass, Pass::RegionOfInterest);
 }
+
+#[test]
+fn a_far_badge_with_3_pixel_modules_is_read_enlarged() {
+    let (text, mut scene) = scene(26, Difficulty::Clean);
+    scene.module_px = 2.9;
+    scene.tilt_deg = 3.0;
+    scene.blur_px = 0.5;
+    let frame = synth::render(&scene, synth::FRAME_WIDTH, synth::FRAME_HEIGHT);
+    let decoded = QrDecoder::default().decode(&frame).expect("read");
+    assert_eq!(decoded.text, text);
+    assert_eq!(
+        decoded.pass,
+        Pass::Enlarged,
+        "too fine for the full-frame search"
+    );
+}
+
+#[test]
+fn a_defocused_badge_is_read_once_sharpened() {
+    // Found by searching seeds of the blurred class for a frame only the unsharp mask reads.
+    let found = (0..40).find_map(|seed| {
+        let (text, scene) = scene(1000 + seed, Difficulty::Blurred);
+        let frame = synth::render(&scene, synth::FRAME_WIDTH, synth::FRAME_HEIGHT);
+        QrDecoder::default()
+            .decode(&frame)
+            .filter(|d| d.pass == Pass::Sharpened)
+            .map(|d| (d.text, text))
+    });
+    let (read, expected) = found.expect("the sharpened pass reads some defocused badges");
+    assert_eq!(read, expected);
+}
+
+#[test]
+fn the_live_decoder_reads_a_hard_badge_within_six_frames_and_each_frame_runs_few_passes() {
+    let (text, mut scene) = scene(26, Difficulty::Clean);
+    scene.module_px = 2.9;
+    scene.tilt_deg = 3.0;
+    scene.blur_px = 0.5;
+    let frame = synth::render(&scene, synth::FRAME_WIDTH, synth::FRAME_HEIGHT);
+    let mut live = QrDecoder::default();
+    let reads: Vec<Option<String>> = (0..6)
+        .map(|_| live.decode_live(&frame).map(|d| d.text))
+        .collect();
+    let first = reads
+        .iter()
+        .position(Option::is_some)
+        .expect("read within six frames");
+    assert!(
+        first > 0,
+        "the first frame runs only the quick passes: {reads:?}"
+    );
+    assert_eq!(reads[first].as_deref(), Some(text.as_str()));
+    // Once read, the region of the last hit finds it again on the next frame.
+    assert_eq!(
+        live.decode_live(&frame).map(|d| d.pass),
+        Some(Pass::RegionOfInterest)
+    );
+}

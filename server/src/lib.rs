@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod layout_cache;
 pub mod permissions;
 pub mod state;
 pub mod sync_api;

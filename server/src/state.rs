@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 use crate::config::Config;
 use crate::crypto::MasterKey;
 use crate::db::Db;
+use crate::layout_cache::LayoutCache;
 
 /// How many change notices a slow live view may fall behind before it re-reads from scratch.
 const LIVE_BACKLOG: usize = 1024;
@@ -23,6 +24,7 @@ struct Inner {
     master: MasterKey,
     config: Config,
     live: broadcast::Sender<EventId>,
+    layouts: LayoutCache,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
                 master,
                 config,
                 live,
+                layouts: LayoutCache::default(),
             }),
         }
     }
@@ -48,6 +51,11 @@ impl AppState {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Key rings, checkpoints and zones per event, for the scan paths.
+    pub fn layouts(&self) -> &LayoutCache {
+        &self.inner.layouts
     }
 
     /// Tells live views that the event's scans or occupancy changed.

@@ -179,7 +179,7 @@ fn run(rt: &Runtime, app: &AppHandle, input: &FrameInput) {
         let arrived_ms = now_ms();
         let arrived = Instant::now();
         if rt.ready_to_scan() {
-            if let Some(decoded) = decoder.decode(&frame.image) {
+            if let Some(decoded) = decoder.decode_live(&frame.image) {
                 let decode_ms = arrived.elapsed().as_secs_f64() * 1000.0;
                 if debounce.accept(&decoded.text, arrived_ms) {
                     match rt.scan(&decoded.text, Source::Camera) {

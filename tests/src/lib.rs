@@ -417,3 +417,74 @@ pub fn count_by_id(logs: &[Value]) -> std::collections::HashMap<String, usize> {
     }
     counts
 }
+
+/// A TCP relay on 127.0.0.1 that plays a link going down: it forwards connections to `upstream`
+/// until `budget` bytes have come back from the server, then cuts every connection and refuses
+/// new ones, as when the uplink drops in the middle of a download.
+pub struct FlakyLink {
+    pub url: String,
+    delivered: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl FlakyLink {
+    pub fn start(upstream: &str, budget: u64) -> FlakyLink {
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
+        let url = format!("http://{}", listener.local_addr().expect("relay address"));
+        let delivered = Arc::new(AtomicU64::new(0));
+        let cut = Arc::new(AtomicBool::new(false));
+        let counter = delivered.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                if cut.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (mut c_read, mut s_write) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_read, &mut s_write);
+                    let _ = s_write.shutdown(Shutdown::Write);
+                });
+                let (counter, cut) = (counter.clone(), cut.clone());
+                std::thread::spawn(move || {
+                    let (mut s_read, mut c_write) = (server, client);
+                    let mut buf = [0u8; 8192];
+                    loop {
+                        let n = match std::io::Read::read(&mut s_read, &mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let before = counter.fetch_add(n as u64, Ordering::SeqCst);
+                        if before + n as u64 > budget {
+                            cut.store(true, Ordering::SeqCst);
+                            let _ = c_write.shutdown(Shutdown::Both);
+                            let _ = s_read.shutdown(Shutdown::Both);
+                            return;
+                        }
+                        if c_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = c_write.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        FlakyLink { url, delivered }
+    }
+
+    /// Bytes the server has sent through the relay so far.
+    pub fn delivered(&self) -> u64 {
+        self.delivered.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

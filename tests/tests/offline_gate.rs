@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use gatehouse_e2e::{count_by_id, Gate, Server};
+use gatehouse_e2e::{count_by_id, FlakyLink, Gate, Server};
 use serde_json::Value;
 
 const ENTRY: &str = "Main gate entry";
@@ -246,4 +246,67 @@ fn a_revoked_gate_wipes_its_participant_cache() {
     let ticket = &server.admissible_tickets(ENTRY)[0];
     let scan = gate.try_cmd(&["scan", "--payload", payload(ticket), "--checkpoint", ENTRY]);
     assert_eq!(scan.unwrap_err()["error"]["code"], "revoked");
+}
+
+#[test]
+fn a_first_sync_cut_off_midway_resumes_where_it_stopped() {
+    const PAGE: &str = "250";
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+
+    // A reference gate syncs everything through an unbroken relay: how many entries and bytes a
+    // whole first sync is, in pages of 250.
+    let reference = Gate::new();
+    reference.pair(&server, 0);
+    let whole = FlakyLink::start(&server.url, u64::MAX);
+    let full = reference.cmd(&[
+        "sync",
+        "--once",
+        "--server",
+        &whole.url,
+        "--page-limit",
+        PAGE,
+    ]);
+    let total_entries = full["pulled"].as_u64().unwrap();
+    let total_participants = reference.status()["participants"].as_u64().unwrap();
+    assert!(total_participants >= 1000, "{full}");
+
+    // The second gate's link drops when half of those bytes have arrived.
+    let gate = Gate::new();
+    gate.pair(&server, 1);
+    let flaky = FlakyLink::start(&server.url, whole.delivered() / 2);
+    let cut = gate
+        .try_cmd(&[
+            "sync",
+            "--once",
+            "--server",
+            &flaky.url,
+            "--page-limit",
+            PAGE,
+        ])
+        .expect_err("a sync whose link dropped midway cannot succeed");
+    assert!(cut["error"]["code"].is_string(), "{cut}");
+    let partial = gate.status();
+    assert_eq!(partial["online"], false, "{partial}");
+    let kept = partial["participants"].as_u64().unwrap();
+    assert!(
+        kept > 0 && kept < total_participants,
+        "the pages that arrived before the cut stay applied: {partial}"
+    );
+    assert!(partial["cursor"].as_i64().unwrap() > 0, "{partial}");
+
+    // Back online: the gate asks only for what it is missing.
+    let resumed = gate.sync_with(&server);
+    let fetched = resumed["pulled"].as_u64().unwrap();
+    assert!(
+        fetched < total_entries,
+        "resumed at its cursor: {fetched} entries fetched again, a whole sync is {total_entries}"
+    );
+    let done = gate.status();
+    assert_eq!(done["participants"], total_participants, "{done}");
+    assert_eq!(done["cursor"], reference.status()["cursor"], "{done}");
+
+    // And the cache is whole: a badge decides as on the reference gate.
+    let ticket = &server.admissible_tickets(ENTRY)[0];
+    assert_eq!(gate.scan(payload(ticket), ENTRY)["verdict"], "VALID");
 }

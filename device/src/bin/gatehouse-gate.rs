@@ -57,6 +57,11 @@ enum Command {
         /// Pause between rounds, in ms.
         #[arg(long, default_value_t = 2000, value_name = "MS")]
         interval_ms: u64,
+        /// Feed entries per page. Each page is applied with its cursor in one transaction, so
+        /// smaller pages lose less work when a slow or flaky link drops mid-sync.
+        #[arg(long, default_value_t = 5000, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        page_limit: u32,
     },
     /// Decide and record one scan, with or without the network.
     Scan {
@@ -202,7 +207,12 @@ impl Settings {
         Ok(Store::open(&self.data, self.durability)?)
     }
 
-    fn engine(&self, server: Option<&str>, interval_ms: u64) -> anyhow::Result<SyncEngine> {
+    fn engine(
+        &self,
+        server: Option<&str>,
+        interval_ms: u64,
+        page_limit: u32,
+    ) -> anyhow::Result<SyncEngine> {
         let store = self.store()?;
         if let Some(url) = server {
             store.require_pairing()?;
@@ -210,6 +220,7 @@ impl Settings {
         }
         let config = EngineConfig {
             interval: Duration::from_millis(interval_ms),
+            page_limit,
             ..EngineConfig::default()
         };
         Ok(SyncEngine::new(store, self.clock, config)?)
@@ -269,8 +280,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             once,
             server,
             interval_ms,
+            page_limit,
         } => {
-            let mut engine = settings.engine(server.as_deref(), interval_ms)?;
+            let mut engine = settings.engine(server.as_deref(), interval_ms, page_limit)?;
             let rt = runtime()?;
             if once {
                 let report = rt.block_on(engine.sync_once())?;
@@ -356,7 +368,7 @@ fn run_gate(
 
     let mut station = ScanStation::new(settings.store()?, settings.clock)?;
     let checkpoint = station.checkpoint(&at.checkpoint)?;
-    let engine = settings.engine(server, interval_ms)?;
+    let engine = settings.engine(server, interval_ms, EngineConfig::default().page_limit)?;
     let rt = runtime()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let nudge = Arc::new(tokio::sync::Notify::new());

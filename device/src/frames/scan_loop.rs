@@ -173,7 +173,7 @@ fn decode_frames(mut source: Box<dyn FrameSource>, mut decoder: QrDecoder, sende
             }
         };
         let started = Instant::now();
-        let Some(decoded) = decoder.decode(&frame.image) else {
+        let Some(decoded) = decoder.decode_live(&frame.image) else {
             continue;
         };
         let scan = Scan {

@@ -41,6 +41,40 @@ pub fn local_mean(luma: &[u8], width: usize, height: usize, window: usize, offse
     out
 }
 
+/// Unsharp masking: each pixel pushed away from the mean of the `(2 radius + 1)`² square around
+/// it by `amount` times the difference. Restores the edges of a slightly defocused code enough
+/// for the finder-pattern search, at the cost of amplifying noise (so it is a late pass).
+pub fn sharpen(luma: &[u8], width: usize, height: usize, radius: usize, amount: f32) -> Vec<u8> {
+    if width == 0 || height == 0 || luma.len() != width * height {
+        return Vec::new();
+    }
+    let stride = width + 1;
+    let mut integral = vec![0u32; stride * (height + 1)];
+    for y in 0..height {
+        let mut row_sum = 0u32;
+        for x in 0..width {
+            row_sum += luma[y * width + x] as u32;
+            integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row_sum;
+        }
+    }
+    let gain = (amount.clamp(0.0, 8.0) * 256.0) as i32;
+    let mut out = Vec::with_capacity(width * height);
+    for y in 0..height {
+        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(height));
+        for x in 0..width {
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(width));
+            let sum = integral[y1 * stride + x1] + integral[y0 * stride + x0]
+                - integral[y0 * stride + x1]
+                - integral[y1 * stride + x0];
+            let area = ((x1 - x0) * (y1 - y0)) as i32;
+            let p = luma[y * width + x] as i32;
+            let mean = sum as i32 / area;
+            out.push((p + (((p - mean) * gain) >> 8)).clamp(0, 255) as u8);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +101,32 @@ mod tests {
     #[test]
     fn bad_dimensions_give_nothing() {
         assert!(local_mean(&[1, 2, 3], 2, 2, 5, 0.1).is_empty());
+        assert!(sharpen(&[1, 2, 3], 2, 2, 1, 1.0).is_empty());
+    }
+
+    #[test]
+    fn sharpening_steepens_a_soft_edge_and_leaves_flat_areas() {
+        // A ramp from 80 to 160 over 8 pixels between two flat halves.
+        let w = 32;
+        let row: Vec<u8> = (0..w)
+            .map(|x| match x {
+                0..=11 => 80,
+                12..=19 => 80 + (x as u8 - 11) * 10,
+                _ => 160,
+            })
+            .collect();
+        let luma: Vec<u8> = row.iter().cycle().take(w * 8).copied().collect();
+        let out = sharpen(&luma, w, 8, 2, 1.5);
+        let mid = 4 * w;
+        assert_eq!(out[mid + 2], 80, "flat stays flat");
+        assert_eq!(out[mid + 28], 160);
+        assert!(
+            out[mid + 12] < luma[mid + 12],
+            "the dark side of the edge gets darker"
+        );
+        assert!(
+            out[mid + 19] > luma[mid + 19],
+            "the light side gets lighter"
+        );
     }
 }

@@ -62,5 +62,6 @@ pub async fn rotate_key(
     )
     .await?;
     tx.commit().await?;
+    state.layouts().invalidate(caller.tenant_id, event.id);
     Ok(Json(json!({ "event_id": event.id, "key_id": key_id })))
 }

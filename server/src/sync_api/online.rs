@@ -9,7 +9,7 @@ use gatehouse_core::decide::Credential;
 use gatehouse_core::protocol::{
     Change, OnlineScanRequest, OnlineScanResponse, ParticipantSummary, Presented,
 };
-use gatehouse_core::{decide, AccessLog, ScanInput};
+use gatehouse_core::{decide, AccessLog, ScanInput, TicketError};
 
 use crate::auth::DeviceCaller;
 use crate::db::access_logs::{self, Source, StoredScan};
@@ -18,6 +18,7 @@ use crate::db::participants::ParticipantRecord;
 use crate::db::{self, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
+use crate::layout_cache::EventLayout;
 use crate::state::AppState;
 
 pub async fn scan(
@@ -32,22 +33,42 @@ pub async fn scan(
         return answer_again(&state, &device, stored).await;
     }
 
-    let checkpoint = db::events::find_checkpoint(state.db(), tenant, event, req.checkpoint_id)
-        .await?
+    let mut layout = state
+        .layouts()
+        .get(state.db(), state.master(), tenant, event)
+        .await?;
+    let stale_miss = |layout: &EventLayout| {
+        layout.may_be_stale()
+            && (!layout.checkpoints.contains_key(&req.checkpoint_id)
+                || matches!(&req.presented, Presented::Payload(text)
+                    if matches!(layout.ring.decode(text), Err(TicketError::UnknownKey(_)))))
+    };
+    if stale_miss(&layout) {
+        // A checkpoint or key added through another node since this one last read the event.
+        layout = state
+            .layouts()
+            .reload(state.db(), state.master(), tenant, event)
+            .await?;
+    }
+    let checkpoint = layout
+        .checkpoints
+        .get(&req.checkpoint_id)
+        .cloned()
         .ok_or_else(|| {
             ApiError::unprocessable(
                 "unknown_checkpoint",
                 format!("this event has no checkpoint {}", req.checkpoint_id),
             )
         })?;
-    let zone = db::events::find_zone(state.db(), tenant, event, checkpoint.zone_id)
-        .await?
+    let zone = layout
+        .zones
+        .get(&checkpoint.zone_id)
+        .cloned()
         .ok_or_else(|| ApiError::internal("find the checkpoint's zone", checkpoint.zone_id))?;
 
     let (credential, participant) = match &req.presented {
         Presented::Payload(text) => {
-            let ring = db::keys::ring(state.db(), state.master(), tenant, event).await?;
-            let credential = Credential::from_ticket_text(&ring, text);
+            let credential = Credential::from_ticket_text(&layout.ring, text);
             let participant = match &credential {
                 Credential::Ticket(claims) => {
                     db::participants::find(state.db(), tenant, event, claims.participant_id).await?
