@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Gatehouse test on a Debian 12 machine, installing what it needs first.
 #   bash scripts/test.sh
-# Steps: system packages → PostgreSQL → format and lint → Rust tests (SQLite and PostgreSQL).
+# Steps: system packages → PostgreSQL → UI → format and lint → Rust tests (SQLite and PostgreSQL)
+# → the app end to end under Xvfb → benchmarks compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,9 @@ cargo build --workspace --bins --locked
 
 step "Rust tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+
+step "the app end to end: tauri-driver + WebKitWebDriver under Xvfb, against the demo server"
+GATEHOUSE_SCREENSHOTS="$(mktemp -d)" bash tests/ui-e2e/run.sh
 
 step "benchmarks compile"
 cargo bench -p gatehouse-core --no-run --locked

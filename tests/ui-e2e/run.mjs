@@ -4,7 +4,8 @@
 //
 // Story: pair → checkpoint → a badge held to the camera is VALID → the same badge from the hand
 // scanner is ALREADY_SCANNED → a supervisor overrides it → a registration code typed by hand is
-// VALID → Arabic turns the layout right-to-left. Screenshots go to docs/screenshots/. It also
+// VALID → Arabic turns the layout right-to-left. Screenshots go to docs/screenshots/ (or to
+// $GATEHOUSE_SCREENSHOTS, as in the test command, which leaves the checkout alone). It also
 // measures frame-to-verdict-on-screen time: the app logs when each camera frame arrived
 // (GATEHOUSE_APP_TRACE), the page records when the verdict panel changed (MutationObserver).
 //
@@ -25,7 +26,7 @@ const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
 const appBin = process.env.GATEHOUSE_APP_BIN || join(target, 'debug/gatehouse-app');
 const serverBin = process.env.GATEHOUSE_SERVER_BIN || join(target, 'debug/gatehouse-server');
 const framesBin = process.env.QR_FRAMES_BIN || join(target, 'debug/examples/qr_frames');
-const shots = join(root, 'docs/screenshots');
+const shots = process.env.GATEHOUSE_SCREENSHOTS || join(root, 'docs/screenshots');
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
 const trace = join(work, 'trace.jsonl');
 const children = [];

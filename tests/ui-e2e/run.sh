@@ -10,7 +10,9 @@ if [ ! -f ui/dist/index.html ]; then
   npm --prefix ui ci
   npm --prefix ui run build
 fi
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
-cargo build -p gatehouse-app --bin gatehouse-app --example qr_frames
-[ -n "${GATEHOUSE_SERVER_BIN:-}" ] || cargo build -p gatehouse-server
+# The whole workspace, as the test command builds it: building one package alone would unify
+# features differently and rebuild shared crates.
+cargo build --workspace --bins --examples --locked
 exec xvfb-run -a -s "-screen 0 1280x800x24" node tests/ui-e2e/run.mjs

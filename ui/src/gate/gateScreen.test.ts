@@ -49,6 +49,21 @@ describe('the gate scanning screen', () => {
     expect(panel().textContent).toContain('Access granted.');
   });
 
+  it('shows a verdict decided while the screen was opening, but not an old one', async () => {
+    backend.recent = [result({ verdict: 'VALID', at_ms: Date.now() - 500 })];
+    mount();
+    await settle();
+    expect(panel().dataset.verdict).toBe('VALID');
+    expect(screen.el.querySelectorAll('.recent-list li').length).toBe(1);
+
+    screen.dispose();
+    document.body.replaceChildren();
+    backend.recent = [result({ verdict: 'VALID', at_ms: Date.now() - VERDICT_HOLD_MS - 1000 })];
+    mount();
+    await settle();
+    expect(panel().dataset.verdict).toBeUndefined();
+  });
+
   it('shows a verdict from the camera loop in red with the translated reason', async () => {
     mount();
     await settle();

@@ -119,7 +119,14 @@ export class GateScreen implements Screen {
       attempt(this.backend.recentScans({ limit: RECENT_LIMIT })),
       attempt(this.backend.status()),
     ]);
-    if (recent) this.recent.set(recent);
+    if (recent) {
+      this.recent.set(recent);
+      // A camera verdict decided while this screen was being built (before its listener was
+      // attached) still belongs on the panel: the person at the gate is waiting for it.
+      const latest = recent[0];
+      const idle = this.panel.el.dataset.verdict === undefined;
+      if (latest && idle && Date.now() - latest.at_ms < VERDICT_HOLD_MS) this.showResult(latest, false);
+    }
     if (status) this.status.show(status);
   }
 
