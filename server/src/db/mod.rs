@@ -145,7 +145,13 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Checkpoints copy the WAL into the database and, under synchronous=NORMAL, sync
+            // both files (https://www.sqlite.org/wal.html#ckpt). Left to SQLite they run in
+            // whichever commit crosses the threshold, so a scan every second or so would wait
+            // for them. `checkpoint_in_background` does them off the request path; the raised
+            // threshold only bounds the WAL should that task stop.
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string());
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -154,6 +160,7 @@ impl Db {
             .max_connections(8)
             .connect_with(options)
             .await?;
+        checkpoint_in_background(read.clone());
         Ok(Db::Sqlite { read, write })
     }
 
@@ -216,6 +223,39 @@ impl Db {
             Db::Pg(p) => p.close().await,
         }
     }
+}
+
+/// WAL size (pages of 4 KiB) at which a commit checkpoints by itself: 40 MiB, far above what the
+/// background checkpoint lets accumulate.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+/// How often the background task checkpoints the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] from a reader connection, in PASSIVE mode: it
+/// copies what no reader still needs and never blocks the writer. Ends when the pool closes.
+fn checkpoint_in_background(pool: SqlitePool) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "background WAL checkpoint failed; will retry");
+            }
+        }
+    });
 }
 
 /// The server's clock, in the unit every table uses.
