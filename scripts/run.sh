@@ -17,7 +17,7 @@ bash packaging/deps.sh
 
 echo "==> building the server and the gate"
 ( cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build )
-cargo build --bins -p gatehouse-server -p gatehouse-device -p gatehouse-app
+cargo build --workspace --bins --locked
 
 SERVER_LOG="$DATA/server.log"
 echo "==> starting the server with demo data (log: $SERVER_LOG)"

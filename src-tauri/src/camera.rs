@@ -21,7 +21,7 @@ use gatehouse_device::qr::QrDecoder;
 use image::GrayImage;
 use tauri::{AppHandle, Emitter};
 
-use crate::runtime::{Runtime, Source};
+use crate::runtime::{CameraState, Runtime, Source};
 use crate::wire::CameraFrame;
 
 /// Preview frames per second at most.
@@ -145,14 +145,19 @@ pub fn spawn(rt: Arc<Runtime>, app: AppHandle, input: FrameInput) {
 
 fn run(rt: &Runtime, app: &AppHandle, input: &FrameInput) {
     if matches!(input, FrameInput::None) {
+        rt.set_camera_state(CameraState::Off);
         return;
     }
     // Frames are only worth reading once the gate can decide (a replay would be lost otherwise).
     rt.wait_ready(Duration::from_millis(100), || false);
     let mut source = match open_source(input, rt) {
         Ok(Some(source)) => source,
-        Ok(None) => return,
+        Ok(None) => {
+            rt.set_camera_state(CameraState::Off);
+            return;
+        }
         Err(e) => {
+            rt.set_camera_state(CameraState::Unavailable);
             tracing::error!(code = e.code(), error = %e, "no camera: scanning by hand scanner and manual entry only");
             return;
         }
@@ -172,10 +177,14 @@ fn run(rt: &Runtime, app: &AppHandle, input: &FrameInput) {
                 continue;
             }
             Err(e) => {
+                rt.set_camera_state(CameraState::Unavailable);
                 tracing::error!(code = e.code(), error = %e, "the camera stopped");
                 return;
             }
         };
+        if rt.camera_state() != CameraState::Live {
+            rt.set_camera_state(CameraState::Live);
+        }
         let arrived_ms = now_ms();
         let arrived = Instant::now();
         if rt.ready_to_scan() {

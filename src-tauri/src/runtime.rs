@@ -108,6 +108,31 @@ pub struct Runtime {
     sync: Mutex<Option<SyncTask>>,
     speaker: Mutex<Option<Speaker>>,
     kiosk_unlocked: AtomicBool,
+    camera: Mutex<CameraState>,
+}
+
+/// What the camera loop is doing, for the status bar and the preview's placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CameraState {
+    /// No camera configured (`--no-camera`): hand scanner and typed codes only.
+    Off,
+    /// Waiting for pairing and a checkpoint, or opening the device.
+    Starting,
+    /// Frames are arriving.
+    Live,
+    /// The camera could not be opened or stopped delivering frames.
+    Unavailable,
+}
+
+impl CameraState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CameraState::Off => "off",
+            CameraState::Starting => "starting",
+            CameraState::Live => "live",
+            CameraState::Unavailable => "unavailable",
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -177,6 +202,7 @@ impl Runtime {
             sync: Mutex::new(None),
             speaker: Mutex::new(speaker),
             kiosk_unlocked: AtomicBool::new(false),
+            camera: Mutex::new(CameraState::Starting),
         };
         rt.restore_selection()?;
         rt.load_recent()?;
@@ -515,6 +541,7 @@ impl Runtime {
                     last_sync_ms: None,
                     outbox_depth: 0,
                     occupancy: None,
+                    camera: self.camera_state().as_str(),
                 });
             }
             gate.checkpoint.clone()
@@ -541,7 +568,17 @@ impl Runtime {
             last_sync_ms: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
             outbox_depth: gatehouse_sync::engine::outbox_depth(store)?,
             occupancy,
+            camera: self.camera_state().as_str(),
         })
+    }
+
+    pub fn camera_state(&self) -> CameraState {
+        *lock(&self.camera)
+    }
+
+    /// Set by the camera loop as it starts, runs and fails.
+    pub fn set_camera_state(&self, state: CameraState) {
+        *lock(&self.camera) = state;
     }
 
     // ----- search and kiosk -----
@@ -756,6 +793,29 @@ mod tests {
             Runtime::desk_name(&desks, "bar").unwrap_err().code,
             "unknown_desk"
         );
+    }
+
+    #[test]
+    fn the_status_bar_learns_what_the_camera_loop_is_doing() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime::open(
+            Config {
+                data: dir.path().join("state"),
+                profile_file: None,
+                profiles_dir: PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../kiosk-profiles"
+                )),
+                server: None,
+            },
+            Clock::system(),
+        )
+        .unwrap();
+        assert_eq!(rt.status().unwrap().camera, "starting");
+        rt.set_camera_state(CameraState::Off);
+        assert_eq!(rt.status().unwrap().camera, "off");
+        rt.set_camera_state(CameraState::Unavailable);
+        assert_eq!(rt.status().unwrap().camera, "unavailable");
     }
 
     #[test]

@@ -168,6 +168,8 @@ pub struct DeviceStatus {
     pub last_sync_ms: Option<Millis>,
     pub outbox_depth: u64,
     pub occupancy: Option<ZoneOccupancy>,
+    /// The camera loop: `off` (none configured), `starting`, `live` or `unavailable`.
+    pub camera: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]

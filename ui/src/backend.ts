@@ -182,7 +182,11 @@ export interface DeviceStatus {
   outbox_depth: number;
   /** Occupancy of the selected checkpoint's zone. */
   occupancy?: ZoneOccupancy | null;
+  /** The camera loop: none configured, opening, frames arriving, or broken. */
+  camera?: CameraState | null;
 }
+
+export type CameraState = 'off' | 'starting' | 'live' | 'unavailable';
 
 /** A kiosk match for name + date of birth: a search hit without the status. */
 export type KioskMatch = Omit<SearchHit, 'status'> & { status?: ParticipantStatus };

@@ -234,6 +234,25 @@ describe('the gate scanning screen', () => {
     expect(bar).toContain('Plenary hall: 812 / 1200');
   });
 
+  it('says when the gate has no camera or the camera broke, instead of waiting for it', async () => {
+    mount();
+    await settle();
+    const placeholder = () => screen.el.querySelector('.camera-wait') as HTMLElement;
+    expect(placeholder().textContent).toContain('Waiting for the camera');
+
+    backend.statuses.emit({ online: true, outbox_depth: 0, camera: 'off' });
+    expect(placeholder().textContent).toContain('No camera on this gate');
+
+    setLanguage('fr');
+    expect(placeholder().textContent).toContain('Pas de caméra');
+    setLanguage('en');
+
+    backend.frames.emit({ data_url: 'data:image/jpeg;base64,AAAA' });
+    backend.statuses.emit({ online: true, outbox_depth: 0, camera: 'unavailable' });
+    expect(placeholder().hidden).toBe(false);
+    expect(placeholder().textContent).toContain('camera is not working');
+  });
+
   it('shows camera frames in the preview', async () => {
     mount();
     await settle();

@@ -5,7 +5,7 @@
  * field. Nothing here waits on the backend with the screen locked: each call is fire-and-show.
  */
 
-import type { AppState, Backend, Movement, ScanResult, ScanSource } from '../backend';
+import type { AppState, Backend, DeviceStatus, Movement, ScanResult, ScanSource } from '../backend';
 import { attempt } from '../components/call';
 import { h, replaceChildren } from '../components/dom';
 import { Subscriptions, type Screen } from '../components/screen';
@@ -85,7 +85,7 @@ export class GateScreen implements Screen {
 
     this.subs.add(attachWedge(window, (text) => this.submitScan(text, 'wedge')));
     this.subs.addAsync(backend.onVerdict((r) => this.showResult(r)));
-    this.subs.addAsync(backend.onStatus((s) => this.status.show(s)));
+    this.subs.addAsync(backend.onStatus((s) => this.showStatus(s)));
     this.subs.addAsync(backend.onCameraFrame((f) => this.showFrame(f.data_url)));
     void this.load();
   }
@@ -127,7 +127,21 @@ export class GateScreen implements Screen {
       const idle = this.panel.el.dataset.verdict === undefined;
       if (latest && idle && Date.now() - latest.at_ms < VERDICT_HOLD_MS) this.showResult(latest, false);
     }
-    if (status) this.status.show(status);
+    if (status) this.showStatus(status);
+  }
+
+  private showStatus(status: DeviceStatus): void {
+    this.status.show(status);
+    // Tell staff what the preview's absence means, so nobody waits for a camera that is not
+    // coming: without one, the hand scanner and typed codes still work.
+    const camera = status.camera ?? 'starting';
+    if (camera === 'unavailable') {
+      this.camera.hidden = true;
+      this.cameraWait.hidden = false;
+    }
+    if (!this.camera.hidden) return;
+    const key = camera === 'off' ? 'gate.noCamera' : camera === 'unavailable' ? 'gate.cameraUnavailable' : 'gate.waitingCamera';
+    bindText(this.cameraWait, key);
   }
 
   private showFrame(dataUrl: string): void {

@@ -92,6 +92,8 @@ const en = {
   'checkpoint.refresh': 'Refresh',
 
   'gate.waitingCamera': 'Waiting for the camera…',
+  'gate.noCamera': 'No camera on this gate: scan with the hand scanner or type the code.',
+  'gate.cameraUnavailable': 'The camera is not working: scan with the hand scanner or type the code, and call a technician.',
   'gate.cameraAlt': 'Camera preview',
   'gate.ready': 'Ready: scan a badge',
   'gate.recent': 'Last scans',
@@ -244,6 +246,8 @@ const fr: Table = {
   'checkpoint.refresh': 'Actualiser',
 
   'gate.waitingCamera': 'En attente de la caméra…',
+  'gate.noCamera': 'Pas de caméra sur ce poste : scannez avec le lecteur ou saisissez le code.',
+  'gate.cameraUnavailable': 'La caméra ne fonctionne pas : scannez avec le lecteur ou saisissez le code, et appelez un technicien.',
   'gate.cameraAlt': 'Aperçu de la caméra',
   'gate.ready': 'Prêt : scannez un badge',
   'gate.recent': 'Derniers scans',
@@ -391,6 +395,8 @@ const am: Table = {
   'checkpoint.refresh': 'አድስ',
 
   'gate.waitingCamera': 'ካሜራውን በመጠበቅ ላይ…',
+  'gate.noCamera': 'በዚህ በር ካሜራ የለም፦ በእጅ ስካነሩ ይቃኙ ወይም ኮዱን ይተይቡ።',
+  'gate.cameraUnavailable': 'ካሜራው አይሰራም፦ በእጅ ስካነሩ ይቃኙ ወይም ኮዱን ይተይቡ፣ ቴክኒሻን ይጥሩ።',
   'gate.cameraAlt': 'የካሜራ ቅድመ እይታ',
   'gate.ready': 'ዝግጁ፦ ባጅ ይቃኙ',
   'gate.recent': 'የቅርብ ጊዜ ቅኝቶች',
@@ -538,6 +544,8 @@ const ar: Table = {
   'checkpoint.refresh': 'تحديث',
 
   'gate.waitingCamera': 'بانتظار الكاميرا…',
+  'gate.noCamera': 'لا توجد كاميرا في هذه البوابة: امسح بالماسح اليدوي أو اكتب الرمز.',
+  'gate.cameraUnavailable': 'الكاميرا لا تعمل: امسح بالماسح اليدوي أو اكتب الرمز، واستدعِ فنيًا.',
   'gate.cameraAlt': 'معاينة الكاميرا',
   'gate.ready': 'جاهز: امسح شارة',
   'gate.recent': 'آخر عمليات المسح',
