@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .nest("/sync/v1", crate::sync_api::router())
         .nest("/admin/v1", crate::admin_api::router())
+        .nest("/api/v1", crate::rest_api::router())
         .fallback(|| async { crate::error::ApiError::not_found("this route") })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::map_response(envelope_for_bare_errors))

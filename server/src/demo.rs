@@ -44,6 +44,8 @@ pub struct DemoFile {
     pub checkpoints: Vec<DemoCheckpoint>,
     pub zones: Vec<DemoZone>,
     pub pairing_codes: Vec<String>,
+    /// An API key with every scope for `/api/v1/` (a new one each start; the previous is revoked).
+    pub api_key: String,
     pub tickets: Vec<DemoTicket>,
 }
 
@@ -257,6 +259,46 @@ pub async fn pairing_codes(state: &AppState, demo: &DemoData) -> anyhow::Result<
     Ok(codes)
 }
 
+/// Name of the demo's all-scopes API key.
+const DEMO_API_KEY_NAME: &str = "Demo integration (all scopes)";
+
+/// Issues the demo's API key: keys are stored hashed, so each start revokes the previous demo
+/// key and hands out a new one.
+pub async fn demo_api_key(state: &AppState, demo: &DemoData) -> anyhow::Result<String> {
+    let db = state.db();
+    let now = now_ms();
+    let earlier = db::api_keys::list(db, demo.tenant).await?;
+    let key = crate::api_keys::generate();
+    let scopes = vec!["*".to_owned()];
+    let tier = crate::api_keys::Tier::Premium;
+    let mut tx = db.begin().await?;
+    for old in earlier
+        .iter()
+        .filter(|k| k.name == DEMO_API_KEY_NAME && k.revoked_at.is_none())
+    {
+        db::api_keys::revoke(&mut tx, demo.tenant, old.id, now).await?;
+    }
+    db::api_keys::insert(
+        &mut tx,
+        &db::api_keys::NewApiKey {
+            id: uuid::Uuid::now_v7(),
+            tenant_id: demo.tenant,
+            name: DEMO_API_KEY_NAME,
+            prefix: &key[..crate::api_keys::DISPLAY_LEN],
+            digest: &digest(&key),
+            scopes: &scopes,
+            tier: tier.name(),
+            rate_limit_per_minute: i64::from(tier.per_minute()),
+            expires_at: None,
+            created_by: "gatehouse-server demo",
+            created_at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(key)
+}
+
 /// Builds demo.json: the event's layout, fresh pairing codes and a spread of tickets.
 pub async fn demo_file(
     state: &AppState,
@@ -329,6 +371,7 @@ pub async fn demo_file(
             })
             .collect(),
         pairing_codes: pairing_codes(state, demo).await?,
+        api_key: demo_api_key(state, demo).await?,
         tickets,
     })
 }

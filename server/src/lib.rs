@@ -8,6 +8,7 @@
 //! The binary (`src/main.rs`) is thin: it parses the command line and calls [`cli::run`].
 
 pub mod admin_api;
+pub mod api_keys;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod layout_cache;
 pub mod permissions;
+pub mod rest_api;
 pub mod state;
 pub mod sync_api;
 pub mod tickets;

@@ -5,6 +5,7 @@
 //! `{"error": {"code", "message"}}`.
 
 mod access_logs;
+mod api_keys;
 mod audit;
 mod devices;
 mod events;
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/occupancy", get(occupancy::show))
         .route("/events/{id}/occupancy/stream", get(occupancy::stream))
         .route("/audit", get(audit::recent))
+        .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .fallback(|| async { crate::error::ApiError::not_found("this admin API route") })
 }
 

@@ -11,6 +11,7 @@
 //! cannot ask for a row without saying whose it is.
 
 pub mod access_logs;
+pub mod api_keys;
 pub mod audit;
 pub mod devices;
 pub mod events;
@@ -79,10 +80,17 @@ macro_rules! exec_tx {
 pub use crate::{exec_tx, on_pool, on_tx};
 
 /// Migrations per dialect, in order. A version is applied once and recorded.
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
-const PG_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_api_keys.sql")),
+];
+const PG_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_api_keys.sql"),
+    ),
+];
 
 /// A connection to the platform's database.
 #[derive(Clone, Debug)]

@@ -1,0 +1,155 @@
+//! API keys for integrators: create (the key is in this one answer and nowhere else), list,
+//! revoke. See [`crate::api_keys`] for the format, scopes and tiers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api_keys::{self, Tier};
+use crate::auth::AdminCaller;
+use crate::crypto::digest;
+use crate::db::{self, audit, now_ms};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{path_id, JsonBody};
+use crate::permissions::Permission;
+use crate::state::AppState;
+
+/// Longest key name accepted.
+const MAX_NAME_LEN: usize = 120;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    name: String,
+    scopes: Vec<String>,
+    #[serde(default = "standard")]
+    tier: String,
+    rate_limit_per_minute: Option<u32>,
+    /// Unix ms after which the key is refused.
+    expires_at: Option<i64>,
+}
+
+fn standard() -> String {
+    "STANDARD".to_owned()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    JsonBody(new): JsonBody<NewKey>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Permission::ApiKeysManage)?;
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(ApiError::unprocessable(
+            "invalid_name",
+            format!("name must be 1 to {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if new.scopes.is_empty() {
+        return Err(ApiError::unprocessable(
+            "invalid_scope",
+            "give at least one scope, e.g. \"events:read\"",
+        ));
+    }
+    for scope in &new.scopes {
+        api_keys::validate_scope(scope).map_err(|m| ApiError::unprocessable("invalid_scope", m))?;
+    }
+    let tier = Tier::parse(&new.tier, new.rate_limit_per_minute)
+        .map_err(|m| ApiError::unprocessable("invalid_tier", m))?;
+    let now = now_ms();
+    if new.expires_at.is_some_and(|t| t <= now) {
+        return Err(ApiError::unprocessable(
+            "invalid_expiry",
+            "expires_at must be in the future (Unix ms)",
+        ));
+    }
+
+    let key = api_keys::generate();
+    let id = uuid::Uuid::now_v7();
+    let prefix = &key[..api_keys::DISPLAY_LEN];
+    let mut tx = state.db().begin().await?;
+    db::api_keys::insert(
+        &mut tx,
+        &db::api_keys::NewApiKey {
+            id,
+            tenant_id: caller.tenant_id,
+            name,
+            prefix,
+            digest: &digest(&key),
+            scopes: &new.scopes,
+            tier: tier.name(),
+            rate_limit_per_minute: i64::from(tier.per_minute()),
+            expires_at: new.expires_at,
+            created_by: &caller.email,
+            created_at: now,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        caller.tenant_id,
+        &caller.actor(),
+        "api_key.created",
+        "api_key",
+        &id.to_string(),
+        None::<&()>,
+        Some(&json!({ "name": name, "prefix": prefix, "scopes": new.scopes, "tier": tier.name() })),
+    )
+    .await?;
+    tx.commit().await?;
+    let stored = db::api_keys::find(state.db(), caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("read back a new API key", id))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "api_key": stored,
+            "key": key,
+            "note": "This is the only time the key is shown: store it now.",
+        })),
+    ))
+}
+
+pub async fn list(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ApiKeysManage)?;
+    let keys = db::api_keys::list(state.db(), caller.tenant_id).await?;
+    Ok(Json(json!({ "api_keys": keys })))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ApiKeysManage)?;
+    let id: uuid::Uuid = path_id(&id, "API key")?;
+    let mut tx = state.db().begin().await?;
+    let before = db::api_keys::find(state.db(), caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("API key {id}")))?;
+    if !db::api_keys::revoke(&mut tx, caller.tenant_id, id, now_ms()).await? {
+        return Err(ApiError::conflict(
+            "already_revoked",
+            format!("API key {id} was already revoked"),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        caller.tenant_id,
+        &caller.actor(),
+        "api_key.revoked",
+        "api_key",
+        &id.to_string(),
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    let after = db::api_keys::find(state.db(), caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("read back a revoked API key", id))?;
+    Ok(Json(json!({ "api_key": after })))
+}
