@@ -30,6 +30,7 @@ pub const RESOURCES: &[&str] = &[
     "devices",
     "occupancy",
     "check-ins",
+    "webhooks",
 ];
 /// The actions scopes name.
 pub const ACTIONS: &[&str] = &["read", "write"];

@@ -111,6 +111,7 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 /// Serves until Ctrl-C or SIGTERM; live streams get a few seconds to close.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db().clone();
+    crate::webhooks::worker::spawn(state.clone());
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             shutdown_signal().await;

@@ -14,6 +14,12 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub const DEFAULT_PAIRING_CODE_TTL_SECONDS: i64 = 24 * 3600;
 /// How long an admin session lasts.
 pub const DEFAULT_SESSION_TTL_HOURS: i64 = 12;
+/// The first webhook retry delay (the schedule scales with it).
+pub const DEFAULT_WEBHOOKS_RETRY_BASE_MS: u64 = 5_000;
+/// How long one webhook request may take.
+pub const DEFAULT_WEBHOOKS_TIMEOUT_MS: u64 = 15_000;
+/// How long a device may stay silent before `device.offline`.
+pub const DEFAULT_WEBHOOKS_DEVICE_OFFLINE_SECONDS: i64 = 300;
 
 /// Where the data lives and how the server listens.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +35,16 @@ pub struct Config {
     pub pairing_code_ttl_seconds: i64,
     pub session_ttl_hours: i64,
     pub log_format: LogFormat,
+    /// Webhooks may target loopback, private and link-local addresses (and plain `http`): for
+    /// development and tests only, as it lets API keys probe the server's own network.
+    pub webhooks_allow_private: bool,
+    /// The first retry delay of the webhook schedule; later delays scale with it (the default
+    /// 5 s gives 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 10 h). Tests shrink it.
+    pub webhooks_retry_base_ms: u64,
+    /// How long one webhook request may take.
+    pub webhooks_timeout_ms: u64,
+    /// A paired device silent this long is announced once as `device.offline`.
+    pub webhooks_device_offline_seconds: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -49,6 +65,10 @@ impl Default for Config {
             pairing_code_ttl_seconds: DEFAULT_PAIRING_CODE_TTL_SECONDS,
             session_ttl_hours: DEFAULT_SESSION_TTL_HOURS,
             log_format: LogFormat::Json,
+            webhooks_allow_private: false,
+            webhooks_retry_base_ms: DEFAULT_WEBHOOKS_RETRY_BASE_MS,
+            webhooks_timeout_ms: DEFAULT_WEBHOOKS_TIMEOUT_MS,
+            webhooks_device_offline_seconds: DEFAULT_WEBHOOKS_DEVICE_OFFLINE_SECONDS,
         }
     }
 }
@@ -65,6 +85,10 @@ pub struct ConfigFile {
     pub pairing_code_ttl_seconds: Option<i64>,
     pub session_ttl_hours: Option<i64>,
     pub log_format: Option<LogFormat>,
+    pub webhooks_allow_private: Option<bool>,
+    pub webhooks_retry_base_ms: Option<u64>,
+    pub webhooks_timeout_ms: Option<u64>,
+    pub webhooks_device_offline_seconds: Option<i64>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -138,6 +162,18 @@ impl Config {
         if let Some(v) = from_file.log_format {
             c.log_format = v;
         }
+        if let Some(v) = from_file.webhooks_allow_private {
+            c.webhooks_allow_private = v;
+        }
+        if let Some(v) = from_file.webhooks_retry_base_ms {
+            c.webhooks_retry_base_ms = v;
+        }
+        if let Some(v) = from_file.webhooks_timeout_ms {
+            c.webhooks_timeout_ms = v;
+        }
+        if let Some(v) = from_file.webhooks_device_offline_seconds {
+            c.webhooks_device_offline_seconds = v;
+        }
 
         if let Some(v) = env("GATEHOUSE_BIND") {
             bind = Some(v);
@@ -183,6 +219,42 @@ impl Config {
                     ))
                 }
             };
+        }
+        if let Some(v) = env("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE") {
+            c.webhooks_allow_private = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(invalid(
+                        "webhooks_allow_private",
+                        format!("{v:?} is not true or false"),
+                    ))
+                }
+            };
+        }
+        if let Some(v) = env("GATEHOUSE_WEBHOOKS_RETRY_BASE_MS") {
+            c.webhooks_retry_base_ms = v.parse().map_err(|_| {
+                invalid(
+                    "webhooks_retry_base_ms",
+                    format!("{v:?} is not a number of milliseconds"),
+                )
+            })?;
+        }
+        if let Some(v) = env("GATEHOUSE_WEBHOOKS_TIMEOUT_MS") {
+            c.webhooks_timeout_ms = v.parse().map_err(|_| {
+                invalid(
+                    "webhooks_timeout_ms",
+                    format!("{v:?} is not a number of milliseconds"),
+                )
+            })?;
+        }
+        if let Some(v) = env("GATEHOUSE_WEBHOOKS_DEVICE_OFFLINE_SECONDS") {
+            c.webhooks_device_offline_seconds = v.parse().map_err(|_| {
+                invalid(
+                    "webhooks_device_offline_seconds",
+                    format!("{v:?} is not a number of seconds"),
+                )
+            })?;
         }
 
         if let Some(v) = &overrides.bind {
@@ -237,6 +309,24 @@ impl Config {
         }
         if self.session_ttl_hours <= 0 {
             return Err(invalid("session_ttl_hours", "must be positive"));
+        }
+        if !(1..=3_600_000).contains(&self.webhooks_retry_base_ms) {
+            return Err(invalid(
+                "webhooks_retry_base_ms",
+                "must be between 1 and 3600000",
+            ));
+        }
+        if !(100..=120_000).contains(&self.webhooks_timeout_ms) {
+            return Err(invalid(
+                "webhooks_timeout_ms",
+                "must be between 100 and 120000",
+            ));
+        }
+        if self.webhooks_device_offline_seconds <= 0 {
+            return Err(invalid(
+                "webhooks_device_offline_seconds",
+                "must be positive",
+            ));
         }
         Ok(())
     }

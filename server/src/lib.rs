@@ -24,3 +24,4 @@ pub mod rest_api;
 pub mod state;
 pub mod sync_api;
 pub mod tickets;
+pub mod webhooks;

@@ -25,6 +25,8 @@ struct Inner {
     config: Config,
     live: broadcast::Sender<EventId>,
     layouts: LayoutCache,
+    /// Wakes this node's webhook worker when a transaction enqueued deliveries.
+    webhooks: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
                 config,
                 live,
                 layouts: LayoutCache::default(),
+                webhooks: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -65,5 +68,15 @@ impl AppState {
 
     pub fn subscribe(&self) -> broadcast::Receiver<EventId> {
         self.inner.live.subscribe()
+    }
+
+    /// Tells the webhook worker that deliveries are due (call after the enqueuing commit).
+    pub fn wake_webhooks(&self) {
+        self.inner.webhooks.notify_one();
+    }
+
+    /// What the webhook worker waits on between polls.
+    pub fn webhook_wakeups(&self) -> &tokio::sync::Notify {
+        &self.inner.webhooks
     }
 }

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
             get(participants::show).delete(participants::remove),
         )
         .route("/participants/{id}/reissue", post(participants::reissue))
+        .route("/participants/{id}/status", post(participants::set_status))
         .route("/events/{id}/access-logs", get(access_logs::list))
         .route("/events/{id}/access-logs.csv", get(access_logs::csv))
         .route("/events/{id}/occupancy", get(occupancy::show))

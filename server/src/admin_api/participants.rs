@@ -12,7 +12,7 @@ use crate::auth::AdminCaller;
 use crate::db::participants::ListFilter;
 use crate::db::{self, audit, now_ms};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{path_id, QueryParams};
+use crate::extract::{path_id, JsonBody, QueryParams};
 use crate::permissions::Permission;
 use crate::state::AppState;
 
@@ -143,4 +143,59 @@ pub async fn remove(
     .await?;
     tx.commit().await?;
     Ok(Json(json!({ "removed": pid })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: String,
+}
+
+/// Sets a participant's status (pending, approved, rejected, cancelled). Devices learn it at
+/// their next sync; webhooks announce `participant.status_changed` (and `participant.approved`
+/// or `participant.rejected`) from the same transaction.
+pub async fn set_status(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StatusBody>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Permission::ParticipantsManage)?;
+    let pid = path_id(&id, "participant")?;
+    let status = ParticipantStatus::parse(&body.status).ok_or_else(|| {
+        ApiError::unprocessable(
+            "invalid_status",
+            format!(
+                "`status`: {:?} is not one of pending, approved, rejected, cancelled",
+                body.status
+            ),
+        )
+    })?;
+    let current = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
+    if current.gate.status == status {
+        return Ok(Json(json!({ "participant": current, "changed": false })));
+    }
+    let mut tx = state.db().begin().await?;
+    let next = db::participants::set_status(&mut tx, caller.tenant_id, &current, status).await?;
+    audit::record(
+        &mut tx,
+        caller.tenant_id,
+        &caller.actor(),
+        "participant.status_changed",
+        "participant",
+        &id,
+        Some(&current),
+        Some(&next),
+    )
+    .await?;
+    let events = crate::webhooks::events::status_changed(&next.gate, current.gate.status);
+    let queued =
+        crate::webhooks::outbox::enqueue(&mut tx, caller.tenant_id, &events, now_ms()).await?;
+    tx.commit().await?;
+    if queued > 0 {
+        state.wake_webhooks();
+    }
+    Ok(Json(json!({ "participant": next, "changed": true })))
 }

@@ -83,12 +83,17 @@ pub use crate::{exec_tx, on_pool, on_tx};
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_api_keys.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_webhooks.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (
         2,
         include_str!("../../migrations/postgres/0002_api_keys.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_webhooks.sql"),
     ),
 ];
 

@@ -270,6 +270,36 @@ pub async fn reissue(
     Ok(next)
 }
 
+/// Sets a participant's status and publishes the change. Returns the participant as they are
+/// now.
+pub async fn set_status(
+    tx: &mut Tx,
+    tenant: TenantId,
+    current: &ParticipantRecord,
+    status: ParticipantStatus,
+) -> Result<ParticipantRecord, sqlx::Error> {
+    let mut next = current.clone();
+    next.gate.status = status;
+    exec_tx!(tx, c => sqlx::query(
+        "UPDATE participants SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
+    )
+    .bind(status.as_str())
+    .bind(now_ms())
+    .bind(tenant.to_string())
+    .bind(next.gate.id.to_string())
+    .execute(c)
+    .await)?;
+    feed::publish(
+        tx,
+        tenant,
+        next.gate.event_id,
+        &[Change::Participant(next.gate.clone())],
+        None,
+    )
+    .await?;
+    Ok(next)
+}
+
 /// Deletes a participant and tells devices to drop them from their caches.
 pub async fn remove(
     tx: &mut Tx,

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events", get(list_events))
         .route("/events/{id}", get(show_event))
+        .merge(crate::webhooks::api::router())
         .fallback(|| async { ApiError::not_found("this API route") })
 }
 

@@ -156,6 +156,7 @@ pub async fn scan(
     if let (true, Some(movement)) = (decision.verdict.admits(), decision.movement) {
         db::occupancy::count_online(&mut tx, tenant, event, zone.id, movement, now).await?;
     }
+    let hook = crate::webhooks::events::scan(&log, Source::Online.as_str());
     db::feed::publish(
         &mut tx,
         tenant,
@@ -164,7 +165,11 @@ pub async fn scan(
         Some(device.id),
     )
     .await?;
+    let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &[hook], now).await?;
     tx.commit().await?;
+    if queued > 0 {
+        state.wake_webhooks();
+    }
     state.notify(event);
 
     Ok(Json(OnlineScanResponse {

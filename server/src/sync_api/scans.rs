@@ -15,6 +15,7 @@ use crate::db::{self, now_ms, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use crate::webhooks;
 
 /// The most scans one upload may carry (a device sends its outbox in batches).
 pub const MAX_SCANS_PER_UPLOAD: usize = 20_000;
@@ -134,11 +135,18 @@ pub async fn upload(
         .collect();
     let passes = access_logs::admitted_passes_of(&mut tx, tenant, event, &people).await?;
     let mut duplicates: Vec<ScanId> = Vec::new();
+    let mut hooks: Vec<webhooks::events::Event> = fresh
+        .iter()
+        .map(|log| webhooks::events::scan(log, Source::Device.as_str()))
+        .collect();
     for key in &touched {
         let Some(group) = passes.get(key) else {
             continue;
         };
-        for id in review_offline_duplicates(&mut tx, tenant, group).await? {
+        for (id, newly) in review_offline_duplicates(&mut tx, tenant, group).await? {
+            if newly {
+                hooks.push(webhooks::events::offline_duplicate(&id, &event.to_string()));
+            }
             if uploaded.contains(&id) {
                 if let Ok(id) = id.parse() {
                     duplicates.push(ScanId(id));
@@ -175,8 +183,12 @@ pub async fn upload(
         now,
     )
     .await?;
+    let queued = webhooks::outbox::enqueue(&mut tx, tenant, &hooks, now).await?;
     tx.commit().await?;
 
+    if queued > 0 {
+        state.wake_webhooks();
+    }
     if !fresh.is_empty() || !upload.occupancy.is_empty() {
         state.notify(event);
     }
@@ -192,12 +204,13 @@ pub async fn upload(
 
 /// Walks one person's admitted passes through one zone in server-time order and flags each
 /// admitted `in` that follows another device's admitted `in` with no `out` between: two gates
-/// let the same badge in while they could not see each other. Returns the flagged ids.
+/// let the same badge in while they could not see each other. Returns the flagged ids, each
+/// with whether this review flagged it (rather than an earlier one).
 async fn review_offline_duplicates(
     tx: &mut Tx,
     tenant: gatehouse_core::TenantId,
     passes: &[access_logs::AdmittedPass],
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<Vec<(String, bool)>, sqlx::Error> {
     let mut flagged = Vec::new();
     let mut previous: Option<&access_logs::AdmittedPass> = None;
     for pass in passes {
@@ -209,7 +222,7 @@ async fn review_offline_duplicates(
             access_logs::set_offline_duplicate(tx, tenant, &pass.id, duplicate).await?;
         }
         if duplicate {
-            flagged.push(pass.id.clone());
+            flagged.push((pass.id.clone(), !pass.offline_duplicate));
         }
         previous = Some(pass);
     }

@@ -224,10 +224,15 @@ impl Server {
     }
 
     /// Stops the server and starts `command` again on the same directory and database.
-    pub async fn restart(mut self, command: &str) -> Server {
+    pub async fn restart(self, command: &str) -> Server {
+        self.restart_with_env(command, &[]).await
+    }
+
+    /// Like [`Server::restart`], with environment variables for the new process.
+    pub async fn restart_with_env(mut self, command: &str, env: &[(&str, &str)]) -> Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let mut next = Self::start(command, &self.dir, self.database_url.clone(), &[]);
+        let mut next = Self::start(command, &self.dir, self.database_url.clone(), env);
         next._tmp = self._tmp.take();
         next.pg = self.pg.take();
         if command == "demo" {

@@ -1,0 +1,210 @@
+//! The SSRF guard: a webhook URL is chosen by whoever holds an API key, so without a guard the
+//! server could be made to POST to its own network (a database's HTTP port, a cloud metadata
+//! service at 169.254.169.254). Loopback, private, link-local, shared (CGNAT), unspecified and
+//! multicast addresses are refused, and so is plain `http`, unless the configuration says
+//! `webhooks_allow_private = true` (development and tests).
+//!
+//! The check runs when a subscription is saved (for a clear error) and again on every request:
+//! [`GuardedResolver`] filters what DNS answers, so a name that later resolves to a private
+//! address (DNS rebinding) is refused at delivery time too.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use reqwest::Url;
+
+/// Whether `ip` belongs to the server's own or a private network.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_v4(v4);
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+        }
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // shared address space 100.64.0.0/10
+}
+
+/// Why a URL was refused: a stable code (`invalid_url` or `private_url`) and a sentence that
+/// names the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal {
+            code: "invalid_url",
+            message,
+        }
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        Refusal::from(message.to_owned())
+    }
+}
+
+/// Checks a URL as typed by an integrator; the error names the field and the fault.
+pub async fn check_url(text: &str, allow_private: bool) -> Result<Url, Refusal> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("`url`: {text:?} is not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        "http" => {
+            return Err(Refusal::from(
+                "`url`: must use https (plain http is only allowed when the server's \
+                 webhooks_allow_private is set)",
+            ))
+        }
+        other => return Err(format!("`url`: scheme {other:?} is not https").into()),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("`url`: must not carry a user name or password".into());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| Refusal::from("`url`: has no host"))?
+        .to_owned();
+    if allow_private {
+        return Ok(url);
+    }
+    let port = url.port_or_known_default().unwrap_or(443);
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|e| format!("`url`: host {host:?} does not resolve ({e})"))?
+            .collect(),
+    };
+    if let Some(bad) = addrs.iter().find(|a| is_private(a.ip())) {
+        return Err(Refusal {
+            code: "private_url",
+            message: format!(
+                "`url`: host {host:?} is a private, loopback or link-local address ({}); \
+                 webhooks go to public endpoints only (unless the server sets \
+                 webhooks_allow_private)",
+                bad.ip()
+            ),
+        });
+    }
+    Ok(url)
+}
+
+/// Refuses a URL whose host is a literal private address (names go through
+/// [`GuardedResolver`]). Used at delivery time.
+pub fn literal_host_allowed(url: &Url, allow_private: bool) -> bool {
+    if allow_private {
+        return true;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(ip) => !is_private(ip),
+        Err(_) => true,
+    }
+}
+
+/// A DNS resolver for the delivery client that drops private answers (and fails when nothing
+/// public is left), unless private targets are allowed.
+#[derive(Debug, Clone)]
+pub struct GuardedResolver {
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allow_private || !is_private(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn private_loopback_and_link_local_addresses_are_recognised() {
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(ip(a)), "{a}");
+        }
+        for a in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "172.32.0.1"] {
+            assert!(!is_private(ip(a)), "{a}");
+        }
+    }
+
+    #[tokio::test]
+    async fn urls_are_refused_with_the_field_named() {
+        let err = check_url("http://127.0.0.1:9/hook", false)
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("`url`") && err.message.contains("https"),
+            "{err:?}"
+        );
+        let err = check_url("https://127.0.0.1:9/hook", false)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "private_url", "{err:?}");
+        let err = check_url("https://[::1]/hook", false).await.unwrap_err();
+        assert_eq!(err.code, "private_url", "{err:?}");
+        let err = check_url("ftp://example.com/", false).await.unwrap_err();
+        assert!(err.message.contains("scheme"), "{err:?}");
+        assert!(check_url("not a url", false).await.is_err());
+        assert!(check_url("http://127.0.0.1:9/hook", true).await.is_ok());
+        assert!(check_url("https://93.184.216.34/hook", false).await.is_ok());
+    }
+}

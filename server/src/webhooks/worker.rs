@@ -1,0 +1,331 @@
+//! The delivery worker, one per server node: claims due deliveries, sends them signed, and
+//! writes back what happened; it also announces devices that went silent or came back.
+//!
+//! - **Claiming** leases rows for twice the request timeout plus a margin (see
+//!   [`store::claim_due`]): a node that dies mid-delivery leaves its rows to be taken again when
+//!   the lease runs out, with the same `webhook-id`. On PostgreSQL several nodes claim side by
+//!   side (`SKIP LOCKED`); on SQLite the one process is the only writer.
+//! - **Sending** runs up to [`MAX_IN_FLIGHT`] requests at once, without following redirects,
+//!   through the SSRF guard, with the configured timeout. 2xx is delivered; 410 Gone disables
+//!   the subscription; anything else (or no answer) is retried on the [`schedule`], honouring
+//!   `Retry-After`, and opens the endpoint's circuit for as long, so one dead endpoint is not
+//!   hammered by its whole backlog at once.
+//! - **Recording** happens in batches, one transaction per batch.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gatehouse_core::{DeviceId, TenantId};
+use tokio::sync::{mpsc, Semaphore};
+
+use super::store::{self, AttemptRecord, Claimed};
+use super::{events, outbox, schedule, signing, ssrf};
+use crate::db::{self, now_ms, parse_id};
+use crate::state::AppState;
+
+/// Requests in flight at once, per node.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// How often the worker looks for due deliveries when nothing woke it (deliveries enqueued on
+/// another node, retries coming due).
+const POLL_EVERY: Duration = Duration::from_millis(200);
+/// How much of an endpoint's answer is kept for the delivery log.
+pub const RESPONSE_KEPT_BYTES: usize = 1_024;
+/// The longest an endpoint's circuit stays open after one failure.
+const MAX_CIRCUIT_MS: i64 = 3_600_000;
+/// Results written back per transaction, at most.
+const RECORD_BATCH: usize = 256;
+
+/// Starts the worker on the current runtime.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(state))
+}
+
+/// One attempt's result, before it is written back.
+struct Outcome {
+    claimed: Claimed,
+    attempted_at: i64,
+    status_code: Option<u16>,
+    retry_after_ms: Option<u64>,
+    error: Option<String>,
+    response: Option<String>,
+}
+
+fn client(state: &AppState) -> reqwest::Client {
+    let config = state.config();
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(config.webhooks_timeout_ms))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(ssrf::GuardedResolver {
+            allow_private: config.webhooks_allow_private,
+        }))
+        .user_agent(concat!("Gatehouse-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(MAX_IN_FLIGHT)
+        .build()
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot build the webhook client with its settings; using defaults");
+            reqwest::Client::new()
+        })
+}
+
+async fn run(state: AppState) {
+    let http = client(&state);
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let (results, inbox) = mpsc::unbounded_channel::<Outcome>();
+    tokio::spawn(record_loop(state.clone(), inbox));
+    let config = state.config().clone();
+    let lease_ms = 2 * config.webhooks_timeout_ms as i64 + 5_000;
+    let sweep_every = Duration::from_millis(
+        (config.webhooks_device_offline_seconds as u64 * 500).clamp(500, 30_000),
+    );
+    let mut next_sweep = tokio::time::Instant::now();
+    loop {
+        let free = permits.available_permits();
+        let mut full = false;
+        if free > 0 {
+            let now = now_ms();
+            match store::claim_due(state.db(), now, now + lease_ms, free as i64).await {
+                Ok(batch) => {
+                    full = batch.len() == free;
+                    for claimed in batch {
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let (state, http, results) = (state.clone(), http.clone(), results.clone());
+                        tokio::spawn(async move {
+                            let outcome = attempt(&state, &http, claimed).await;
+                            let _ = results.send(outcome);
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming webhook deliveries failed; will retry")
+                }
+            }
+        }
+        if tokio::time::Instant::now() >= next_sweep {
+            match sweep_devices(&state).await {
+                Ok(_) => {}
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(e) => tracing::warn!(error = %e, "device offline sweep failed; will retry"),
+            }
+            next_sweep = tokio::time::Instant::now() + sweep_every;
+        }
+        if full && permits.available_permits() > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = state.webhook_wakeups().notified() => {}
+            _ = tokio::time::sleep(POLL_EVERY) => {}
+        }
+    }
+}
+
+/// The keys that sign a delivery now: the current secret, and the previous one during its
+/// overlap.
+fn signing_keys(state: &AppState, c: &Claimed, now: i64) -> Vec<Vec<u8>> {
+    let open = |sealed: &str| {
+        let plain = state.master().open(sealed).ok()?;
+        signing::key_of(std::str::from_utf8(&plain).ok()?)
+    };
+    let mut keys: Vec<Vec<u8>> = open(&c.sealed_secret).into_iter().collect();
+    if let (Some(previous), Some(until)) = (&c.sealed_previous_secret, c.previous_secret_expires_at)
+    {
+        if until > now {
+            keys.extend(open(previous));
+        }
+    }
+    keys
+}
+
+async fn attempt(state: &AppState, http: &reqwest::Client, claimed: Claimed) -> Outcome {
+    let attempted_at = now_ms();
+    let mut outcome = Outcome {
+        claimed,
+        attempted_at,
+        status_code: None,
+        retry_after_ms: None,
+        error: None,
+        response: None,
+    };
+    let c = &outcome.claimed;
+    let keys = signing_keys(state, c, attempted_at);
+    if keys.is_empty() {
+        outcome.error =
+            Some("the subscription's secret cannot be read (master key changed?)".into());
+        return outcome;
+    }
+    let url = match reqwest::Url::parse(&c.url) {
+        Ok(u) => u,
+        Err(e) => {
+            outcome.error = Some(format!("the URL does not parse: {e}"));
+            return outcome;
+        }
+    };
+    if !ssrf::literal_host_allowed(&url, state.config().webhooks_allow_private) {
+        outcome.error =
+            Some("refused: the URL names a private, loopback or link-local address".into());
+        return outcome;
+    }
+    let timestamp = attempted_at / 1_000;
+    let signature = signing::signature_header(&keys, &c.message_id, timestamp, &c.payload);
+    let sent = http
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &c.message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(c.payload.clone())
+        .send()
+        .await;
+    match sent {
+        Ok(mut response) => {
+            let status = response.status();
+            outcome.status_code = Some(status.as_u16());
+            outcome.retry_after_ms = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| schedule::parse_retry_after(v, now_ms()));
+            let mut kept = Vec::new();
+            while kept.len() < RESPONSE_KEPT_BYTES {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+                    _ => break,
+                }
+            }
+            kept.truncate(RESPONSE_KEPT_BYTES);
+            outcome.response = Some(String::from_utf8_lossy(&kept).into_owned());
+            if !status.is_success() {
+                outcome.error = Some(format!("the endpoint answered {status}"));
+            }
+        }
+        Err(e) => outcome.error = Some(describe(&e, state.config().webhooks_timeout_ms)),
+    }
+    outcome
+}
+
+/// A request error in one sentence, with its causes.
+fn describe(e: &reqwest::Error, timeout_ms: u64) -> String {
+    if e.is_timeout() {
+        return format!("no answer within {timeout_ms} ms");
+    }
+    let mut text = if e.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+async fn record_loop(state: AppState, mut inbox: mpsc::UnboundedReceiver<Outcome>) {
+    let mut batch = Vec::new();
+    while inbox.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+        if let Err(e) = record(&state, &batch).await {
+            // The rows stay leased and are tried again when the lease runs out.
+            tracing::warn!(error = %e, count = batch.len(), "recording webhook attempts failed");
+        }
+        batch.clear();
+        state.wake_webhooks();
+    }
+}
+
+async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Error> {
+    let base = state.config().webhooks_retry_base_ms;
+    let mut tx = state.db().begin().await?;
+    let mut succeeded: HashSet<&str> = HashSet::new();
+    for o in outcomes {
+        let c = &o.claimed;
+        let attempts = c.attempts + 1;
+        let mut row = AttemptRecord {
+            delivery_id: c.id.clone(),
+            subscription_id: c.subscription_id.clone(),
+            status: "pending",
+            attempts,
+            next_attempt_at: None,
+            attempted_at: o.attempted_at,
+            status_code: o.status_code.map(i64::from),
+            error: o.error.clone(),
+            response: o.response.clone(),
+        };
+        match o.status_code {
+            Some(code) if (200..300).contains(&code) => {
+                row.status = "delivered";
+                succeeded.insert(&c.subscription_id);
+            }
+            Some(410) => {
+                row.status = "failed";
+                let reason = format!(
+                    "disabled automatically on {}: the endpoint answered 410 Gone",
+                    events::rfc3339(o.attempted_at)
+                );
+                store::disable(&mut tx, &c.subscription_id, &reason, o.attempted_at).await?;
+                tracing::warn!(subscription = %c.subscription_id, "webhook endpoint answered 410 Gone: subscription disabled");
+            }
+            _ => {
+                let delay = schedule::retry_delay_ms(
+                    u32::try_from(attempts).unwrap_or(u32::MAX),
+                    base,
+                    o.retry_after_ms,
+                    rand::random::<f64>(),
+                );
+                match delay {
+                    Some(d) => row.next_attempt_at = Some(o.attempted_at + d as i64),
+                    None => row.status = "failed",
+                }
+                let open_for = delay
+                    .map(|d| d as i64)
+                    .unwrap_or(base as i64)
+                    .min(MAX_CIRCUIT_MS);
+                let disabled = store::endpoint_failed(
+                    &mut tx,
+                    &c.subscription_id,
+                    o.attempted_at,
+                    o.attempted_at + open_for,
+                    o.attempted_at - schedule::disable_after_ms(base),
+                )
+                .await?;
+                if disabled {
+                    tracing::warn!(subscription = %c.subscription_id, "webhook endpoint failing for days: subscription disabled");
+                }
+            }
+        }
+        store::record_attempt(&mut tx, &row).await?;
+    }
+    for subscription in succeeded {
+        store::endpoint_succeeded(&mut tx, subscription).await?;
+    }
+    tx.commit().await
+}
+
+/// Announces devices that went silent (`device.offline`, once) and those that came back.
+async fn sweep_devices(state: &AppState) -> Result<usize, sqlx::Error> {
+    let now = now_ms();
+    let silent_since = now - state.config().webhooks_device_offline_seconds * 1_000;
+    let mut queued = 0;
+    for (tenant, device, online) in store::device_transitions(state.db(), silent_since).await? {
+        let tenant: TenantId = parse_id(&tenant)?;
+        let device_id: DeviceId = parse_id(&device)?;
+        let Some(found) = db::devices::find(state.db(), tenant, device_id).await? else {
+            continue;
+        };
+        let mut tx = state.db().begin().await?;
+        if store::mark_device(&mut tx, tenant, &device, online, silent_since, now).await? {
+            queued +=
+                outbox::enqueue(&mut tx, tenant, &[events::device(&found, online)], now).await?;
+        }
+        tx.commit().await?;
+    }
+    if queued > 0 {
+        state.wake_webhooks();
+    }
+    Ok(queued)
+}

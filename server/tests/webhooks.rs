@@ -1,0 +1,749 @@
+//! Webhooks against the real binary and a real receiver on 127.0.0.1: subscriptions through the
+//! API, events written with the change that caused them, signatures checked by an independent
+//! implementation (the `standardwebhooks` crate), retries, `Retry-After`, `410 Gone`, secret
+//! rotation, restarts and the SSRF guard.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use common::{checkpoint, now_ms, ticket, Backend, Server};
+use gatehouse_core::protocol::{DeviceReport, ScanUpload};
+use gatehouse_core::{AccessLog, CheckpointId, Movement, Reason, ScanId, Verdict, ZoneId};
+use serde_json::{json, Value};
+
+on_both_backends!(
+    a_scan_uploaded_by_a_gate_reaches_the_subscriber_signed,
+    a_failing_receiver_is_retried_until_it_answers,
+    retry_after_is_honoured,
+    an_endpoint_that_is_gone_disables_its_subscription,
+    scopes_private_urls_and_bad_input_are_refused_clearly,
+    during_a_secret_rotation_both_secrets_verify,
+    a_delivery_cut_off_by_a_restart_is_sent_after_it_with_the_same_id,
+    a_receiver_that_was_down_gets_every_event_when_it_is_up,
+    status_changes_and_silent_devices_are_announced,
+    a_delivery_can_be_sent_again_by_hand,
+);
+
+/// What the receiver answers to the next request.
+#[derive(Debug, Clone)]
+enum Plan {
+    Status(u16),
+    RetryAfter(u16, &'static str),
+    /// Never answers (the server's timeout or death ends the request).
+    Hang,
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Received {
+    fn id(&self) -> String {
+        self.header("webhook-id")
+    }
+
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("the body is JSON")
+    }
+}
+
+#[derive(Default)]
+struct Inbox {
+    plans: Mutex<VecDeque<Plan>>,
+    got: Mutex<Vec<Received>>,
+}
+
+/// A webhook endpoint on 127.0.0.1 that records what it gets and answers as planned (200 when
+/// nothing is planned).
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    inbox: Arc<Inbox>,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener).await
+    }
+
+    async fn serve(listener: tokio::net::TcpListener) -> Receiver {
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let inbox = Arc::new(Inbox::default());
+        let shared = inbox.clone();
+        let app = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let inbox = shared.clone();
+                async move {
+                    let plan = inbox.plans.lock().unwrap().pop_front();
+                    inbox.got.lock().unwrap().push(Received { headers, body });
+                    match plan.unwrap_or(Plan::Status(200)) {
+                        Plan::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
+                        Plan::RetryAfter(code, after) => (
+                            StatusCode::from_u16(code).unwrap(),
+                            [("retry-after", after)],
+                            "slow down",
+                        )
+                            .into_response(),
+                        Plan::Hang => {
+                            std::future::pending::<()>().await;
+                            StatusCode::OK.into_response()
+                        }
+                    }
+                }
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, inbox }
+    }
+
+    fn plan(&self, plans: &[Plan]) {
+        self.inbox
+            .plans
+            .lock()
+            .unwrap()
+            .extend(plans.iter().cloned());
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.inbox.got.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` requests arrived (a generous bound: a failure, not a measurement).
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..1_200 {
+            let got = self.got();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the receiver got {} requests, expected {n}",
+            self.got().len()
+        );
+    }
+
+    /// Waits for a request whose body has this `type`.
+    async fn wait_for_type(&self, kind: &str) -> Received {
+        self.wait_for_event(kind, |_| true).await
+    }
+
+    /// Waits for a request of this `type` whose `data` passes `pred`.
+    async fn wait_for_event(&self, kind: &str, pred: impl Fn(&Value) -> bool) -> Received {
+        for _ in 0..1_200 {
+            let found = self.got().into_iter().find(|r| {
+                let body = r.json();
+                body["type"] == kind && pred(&body["data"])
+            });
+            if let Some(r) = found {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no {kind} arrived; got {:?}", self.got());
+    }
+}
+
+/// The environment of a server whose webhooks may reach 127.0.0.1 and retry quickly.
+const FAST: &[(&str, &str)] = &[
+    ("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "true"),
+    ("GATEHOUSE_WEBHOOKS_RETRY_BASE_MS", "100"),
+    ("GATEHOUSE_WEBHOOKS_TIMEOUT_MS", "2000"),
+];
+
+fn api_key(s: &Server) -> String {
+    s.demo_json()["api_key"].as_str().unwrap().to_owned()
+}
+
+async fn call(
+    s: &Server,
+    method: reqwest::Method,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = s.http.request(method, s.at(path));
+    if let Some(key) = key {
+        req = req.bearer_auth(key);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let body = res.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Subscribes `url` to `types`; returns (id, secret).
+async fn subscribe(s: &Server, url: &str, types: &[&str]) -> (String, String) {
+    let (status, body) = call(
+        s,
+        reqwest::Method::POST,
+        "/api/v1/webhooks",
+        Some(&api_key(s)),
+        Some(json!({"url": url, "event_types": types, "description": "test receiver"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    (
+        body["data"]["id"].as_str().unwrap().to_owned(),
+        body["data"]["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn ping(s: &Server, id: &str) -> String {
+    let (status, body) = call(
+        s,
+        reqwest::Method::POST,
+        &format!("/api/v1/webhooks/{id}/test"),
+        Some(&api_key(s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    body["data"]["message_id"].as_str().unwrap().to_owned()
+}
+
+async fn deliveries(s: &Server, id: &str) -> Vec<Value> {
+    let (status, body) = call(
+        s,
+        reqwest::Method::GET,
+        &format!("/api/v1/webhooks/{id}/deliveries"),
+        Some(&api_key(s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"].as_array().unwrap().clone()
+}
+
+/// Waits until the subscription's newest delivery is no longer pending; returns it.
+async fn settled(s: &Server, id: &str) -> Value {
+    for _ in 0..1_200 {
+        let list = deliveries(s, id).await;
+        if let Some(d) = list.first().filter(|d| d["status"] != "pending") {
+            return d.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the delivery stayed pending: {:?}", deliveries(s, id).await);
+}
+
+/// Checks a request with the `standardwebhooks` crate (an implementation that is not ours).
+fn verify(secret: &str, r: &Received) -> bool {
+    standardwebhooks::Webhook::new(secret)
+        .unwrap()
+        .verify(r.body.as_bytes(), &r.headers)
+        .is_ok()
+}
+
+fn scan(demo: &Value, participant: &str) -> AccessLog {
+    let (cp, zone) = checkpoint(demo, "Main gate entry");
+    let now = now_ms();
+    AccessLog {
+        id: ScanId(uuid::Uuid::now_v7()),
+        event_id: demo["event_id"].as_str().unwrap().parse().unwrap(),
+        checkpoint_id: cp.parse::<CheckpointId>().unwrap(),
+        zone_id: zone.parse::<ZoneId>().unwrap(),
+        device_id: None,
+        participant_id: Some(participant.parse().unwrap()),
+        credential_seq: Some(0),
+        movement: Some(Movement::In),
+        verdict: Verdict::Valid,
+        reason: Reason::Admitted,
+        override_reason: None,
+        device_time: now,
+        corrected_time: now,
+    }
+}
+
+async fn upload(s: &Server, token: &str, scans: Vec<AccessLog>) {
+    let res = s
+        .http
+        .post(s.at("/sync/v1/scans"))
+        .bearer_auth(token)
+        .json(&ScanUpload {
+            scans,
+            occupancy: vec![],
+            report: DeviceReport {
+                app_version: "test-1.0".into(),
+                profile: Some("gate-laptop".into()),
+                cursor: 0,
+                outbox_depth: 0,
+                device_time: now_ms(),
+            },
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "upload accepted");
+}
+
+fn approved_participant(demo: &Value) -> String {
+    ticket(demo, |t| t["status"] == "approved" && t["blocked"] == false)["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn a_scan_uploaded_by_a_gate_reaches_the_subscriber_signed(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    let (id, secret) = subscribe(&s, &hook.url, &["scan.*"]).await;
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let demo = s.demo_json();
+    let (gate, _) = s.pair_demo_devices().await;
+    let first = scan(&demo, &approved_participant(&demo));
+    upload(&s, &gate.device_token, vec![first.clone()]).await;
+
+    let got = hook.wait_for(1).await;
+    assert!(verify(&secret, &got[0]), "signature verifies: {:?}", got[0]);
+    assert!(!verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &got[0]));
+    let body = got[0].json();
+    assert_eq!(body["type"], "scan.accepted");
+    assert_eq!(body["data"]["id"], first.id.to_string());
+    assert_eq!(body["data"]["source"], "device");
+    assert!(got[0].id().starts_with("msg_"));
+
+    // The same scan again is not news; a new one is.
+    upload(&s, &gate.device_token, vec![first.clone()]).await;
+    let second = scan(&demo, &approved_participant(&demo));
+    upload(&s, &gate.device_token, vec![second.clone()]).await;
+    let got = hook.wait_for(2).await;
+    let d = settled(&s, &id).await;
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(d["last_status_code"], 200);
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(got[1].json()["data"]["id"], second.id.to_string());
+    assert_eq!(
+        deliveries(&s, &id).await.len(),
+        2,
+        "one delivery per new scan"
+    );
+    assert_eq!(hook.got().len(), 2);
+}
+
+async fn a_failing_receiver_is_retried_until_it_answers(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.plan(&[Plan::Status(500), Plan::Status(503)]);
+    let (id, secret) = subscribe(&s, &hook.url, &["*"]).await;
+    let message = ping(&s, &id).await;
+    let got = hook.wait_for(3).await;
+    assert!(
+        got.iter().all(|r| r.id() == message),
+        "one webhook-id on every attempt"
+    );
+    assert!(got.iter().all(|r| verify(&secret, r)));
+    let d = settled(&s, &id).await;
+    assert_eq!(d["status"], "delivered", "{d}");
+    assert_eq!(d["attempts"], 3);
+    assert_eq!(d["message_id"], message);
+    let (_, sub) = call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(sub["data"]["enabled"], true);
+    assert_eq!(
+        sub["data"]["failing_since"],
+        Value::Null,
+        "a success ends the streak"
+    );
+}
+
+async fn retry_after_is_honoured(backend: Backend) {
+    // A schedule whose first retry is 10 minutes away: only Retry-After brings it back sooner.
+    let env = [
+        ("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "true"),
+        ("GATEHOUSE_WEBHOOKS_RETRY_BASE_MS", "600000"),
+    ];
+    let s = Server::demo_with_env(backend, &env).await;
+    let hook = Receiver::start().await;
+    hook.plan(&[Plan::RetryAfter(429, "1")]);
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &id).await;
+    hook.wait_for(1).await;
+    let pending = loop {
+        let list = deliveries(&s, &id).await;
+        if list[0]["attempts"] == 1 || list[0]["status"] != "pending" {
+            break list[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    if pending["status"] == "pending" {
+        let wait = pending["next_attempt_at"].as_i64().unwrap()
+            - pending["last_attempt_at"].as_i64().unwrap();
+        assert_eq!(
+            wait, 1_000,
+            "the retry is due when the endpoint asked: {pending}"
+        );
+        assert_eq!(pending["last_status_code"], 429);
+    }
+    hook.wait_for(2).await;
+    let d = settled(&s, &id).await;
+    assert_eq!(d["status"], "delivered", "{d}");
+    assert_eq!(d["attempts"], 2);
+}
+
+async fn an_endpoint_that_is_gone_disables_its_subscription(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.plan(&[Plan::Status(410)]);
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &id).await;
+    let d = settled(&s, &id).await;
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["last_status_code"], 410);
+    let (_, sub) = call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(sub["data"]["enabled"], false);
+    let reason = sub["data"]["disabled_reason"].as_str().unwrap();
+    assert!(reason.contains("410"), "{reason}");
+
+    // Nothing more is sent while it is disabled; enabling it again resumes.
+    ping(&s, &id).await;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["disabled_reason"], Value::Null);
+    hook.wait_for(2).await;
+    assert_eq!(settled(&s, &id).await["status"], "delivered");
+}
+
+async fn scopes_private_urls_and_bad_input_are_refused_clearly(backend: Backend) {
+    // No allow flag: 127.0.0.1 is off limits.
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let key_with = |scopes: Value| {
+        let s = &s;
+        let session = session.clone();
+        async move {
+            let res = s
+                .http
+                .post(s.at("/admin/v1/api-keys"))
+                .bearer_auth(&session)
+                .json(&json!({"name": "scoped", "scopes": scopes}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            let body: Value = res.json().await.unwrap();
+            body["key"].as_str().unwrap().to_owned()
+        }
+    };
+    let events_only = key_with(json!(["events:read"])).await;
+    let read_only = key_with(json!(["webhooks:read"])).await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+
+    let (status, body) = call(
+        &s,
+        get.clone(),
+        "/api/v1/webhooks",
+        Some(&events_only),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"]["code"], "insufficient_scope");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("webhooks:read"),
+        "{body}"
+    );
+    let (status, _) = call(&s, get.clone(), "/api/v1/webhooks", Some(&read_only), None).await;
+    assert_eq!(status, 200);
+    let new = json!({"url": "https://hooks.example.com/in", "event_types": ["*"]});
+    let (status, body) = call(
+        &s,
+        post.clone(),
+        "/api/v1/webhooks",
+        Some(&read_only),
+        Some(new),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("webhooks:write"),
+        "{body}"
+    );
+    let (status, body) = call(&s, get.clone(), "/api/v1/webhooks", None, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("missing_api_key"))
+    );
+
+    let key = api_key(&s);
+    let refused = |url: &'static str, types: Value| {
+        let (s, key, post) = (&s, key.clone(), post.clone());
+        async move {
+            let (status, body) = call(
+                s,
+                post,
+                "/api/v1/webhooks",
+                Some(&key),
+                Some(json!({"url": url, "event_types": types})),
+            )
+            .await;
+            assert_eq!(status, 422, "{body}");
+            (
+                body["error"]["code"].as_str().unwrap().to_owned(),
+                body["error"]["message"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (code, message) = refused("https://127.0.0.1:9/hooks", json!(["*"])).await;
+    assert_eq!(code, "private_url");
+    assert!(message.starts_with("`url`"), "{message}");
+    let (code, _) = refused("https://169.254.169.254/latest", json!(["*"])).await;
+    assert_eq!(code, "private_url");
+    let (code, message) = refused("http://hooks.example.com/in", json!(["*"])).await;
+    assert_eq!(code, "invalid_url");
+    assert!(message.contains("https"), "{message}");
+    let (code, message) = refused("https://93.184.216.34/in", json!(["scan.maybe"])).await;
+    assert_eq!(code, "invalid_event_types");
+    assert!(message.contains("scan.accepted"), "{message}");
+    let (code, _) = refused("https://93.184.216.34/in", json!([])).await;
+    assert_eq!(code, "invalid_event_types");
+    let (_, list) = call(&s, get, "/api/v1/webhooks", Some(&key), None).await;
+    assert_eq!(list["data"], json!([]), "nothing was created");
+}
+
+async fn during_a_secret_rotation_both_secrets_verify(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    let (id, old) = subscribe(&s, &hook.url, &["*"]).await;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::POST,
+        &format!("/api/v1/webhooks/{id}/rotate-secret"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let new = body["data"]["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    ping(&s, &id).await;
+    let got = hook.wait_for(1).await;
+    let signatures = got[0].header("webhook-signature");
+    assert_eq!(signatures.split(' ').count(), 2, "{signatures}");
+    assert!(verify(&new, &got[0]), "the new secret verifies");
+    assert!(
+        verify(&old, &got[0]),
+        "the old secret verifies during the overlap"
+    );
+    // Each signature on its own: one per secret.
+    let only = |i: usize| {
+        let mut r = got[0].clone();
+        let one = signatures.split(' ').nth(i).unwrap().to_owned();
+        r.headers.insert("webhook-signature", one.parse().unwrap());
+        r
+    };
+    assert!(verify(&new, &only(0)) && !verify(&old, &only(0)));
+    assert!(verify(&old, &only(1)) && !verify(&new, &only(1)));
+}
+
+async fn a_delivery_cut_off_by_a_restart_is_sent_after_it_with_the_same_id(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.plan(&[Plan::Hang]);
+    let (id, secret) = subscribe(&s, &hook.url, &["*"]).await;
+    let message = ping(&s, &id).await;
+    hook.wait_for(1).await;
+    // Killed while the receiver holds the request: the outcome was never recorded.
+    let s = s.restart_with_env("demo", FAST).await;
+    let got = hook.wait_for(2).await;
+    assert_eq!(
+        got[1].id(),
+        message,
+        "the same webhook-id after the restart"
+    );
+    assert!(verify(&secret, &got[1]));
+    let d = settled(&s, &id).await;
+    assert_eq!(d["status"], "delivered", "{d}");
+}
+
+async fn a_receiver_that_was_down_gets_every_event_when_it_is_up(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    // A port where nothing listens yet.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let (id, _) = subscribe(&s, &format!("http://{addr}/hooks"), &["*"]).await;
+    let mut sent = Vec::new();
+    for _ in 0..5 {
+        sent.push(ping(&s, &id).await);
+    }
+    // Wait until the server has seen the endpoint fail.
+    for _ in 0..1_200 {
+        if deliveries(&s, &id)
+            .await
+            .iter()
+            .any(|d| d["last_error"].is_string())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failed = deliveries(&s, &id).await;
+    let error = failed
+        .iter()
+        .find_map(|d| d["last_error"].as_str())
+        .unwrap();
+    assert!(error.contains("connect"), "{error}");
+
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let hook = Receiver::serve(listener).await;
+    hook.wait_for(5).await;
+    let mut got: Vec<String> = hook.got().iter().map(Received::id).collect();
+    got.sort();
+    got.dedup();
+    sent.sort();
+    assert_eq!(got, sent, "every event arrived");
+    for _ in 0..1_200 {
+        if deliveries(&s, &id)
+            .await
+            .iter()
+            .all(|d| d["status"] == "delivered")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not all delivered: {:?}", deliveries(&s, &id).await);
+}
+
+async fn status_changes_and_silent_devices_are_announced(backend: Backend) {
+    let mut env = FAST.to_vec();
+    env.push(("GATEHOUSE_WEBHOOKS_DEVICE_OFFLINE_SECONDS", "1"));
+    let s = Server::demo_with_env(backend, &env).await;
+    let hook = Receiver::start().await;
+    let (_, secret) = subscribe(&s, &hook.url, &["participant.*", "device.*"]).await;
+    let demo = s.demo_json();
+    let person = ticket(&demo, |t| t["status"] == "pending")["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = s.admin_session().await;
+    let res = s
+        .http
+        .post(s.at(&format!("/admin/v1/participants/{person}/status")))
+        .bearer_auth(&session)
+        .json(&json!({"status": "approved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let changed = hook.wait_for_type("participant.status_changed").await;
+    assert!(verify(&secret, &changed));
+    let data = &changed.json()["data"];
+    assert_eq!(data["participant_id"], person.as_str());
+    assert_eq!(
+        (data["previous_status"].as_str(), data["status"].as_str()),
+        (Some("pending"), Some("approved"))
+    );
+    hook.wait_for_type("participant.approved").await;
+    let bad = s
+        .http
+        .post(s.at(&format!("/admin/v1/participants/{person}/status")))
+        .bearer_auth(&session)
+        .json(&json!({"status": "maybe"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
+    let (gate, _) = s.pair_demo_devices().await;
+    let gate_id = gate.device_id.to_string();
+    let offline = hook
+        .wait_for_event("device.offline", |d| d["device_id"] == gate_id.as_str())
+        .await;
+    assert!(verify(&secret, &offline));
+    // Calling in again is announced too.
+    upload(&s, &gate.device_token, vec![]).await;
+    hook.wait_for_event("device.online", |d| d["device_id"] == gate_id.as_str())
+        .await;
+}
+
+async fn a_delivery_can_be_sent_again_by_hand(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    let message = ping(&s, &id).await;
+    hook.wait_for(1).await;
+    let first = settled(&s, &id).await;
+    let (status, body) = call(
+        &s,
+        reqwest::Method::POST,
+        &format!(
+            "/api/v1/webhooks/{id}/deliveries/{}/redeliver",
+            first["id"].as_str().unwrap()
+        ),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let got = hook.wait_for(2).await;
+    assert_eq!(got[1].id(), message, "a redelivery keeps the webhook-id");
+    let list = deliveries(&s, &id).await;
+    assert_eq!(list.len(), 2);
+    let (status, body) = call(
+        &s,
+        reqwest::Method::POST,
+        &format!(
+            "/api/v1/webhooks/{id}/deliveries/{}/redeliver",
+            uuid::Uuid::now_v7()
+        ),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}
