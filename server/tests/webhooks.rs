@@ -731,6 +731,21 @@ async fn a_delivery_can_be_sent_again_by_hand(backend: Backend) {
     assert_eq!(got[1].id(), message, "a redelivery keeps the webhook-id");
     let list = deliveries(&s, &id).await;
     assert_eq!(list.len(), 2);
+
+    // A time range: nothing failed, so by default nothing is replayed; everything on request.
+    let replay = |body: Value| {
+        let (s, key, path) = (&s, api_key(&s), format!("/api/v1/webhooks/{id}/replay"));
+        async move {
+            let (status, body) =
+                call(s, reqwest::Method::POST, &path, Some(&key), Some(body)).await;
+            assert_eq!(status, 202, "{body}");
+            body["data"]["requeued"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(replay(json!({"since": 0})).await, 0);
+    assert_eq!(replay(json!({"since": 0, "only_failed": false})).await, 1);
+    let got = hook.wait_for(3).await;
+    assert_eq!(got[2].id(), message);
     let (status, body) = call(
         &s,
         reqwest::Method::POST,

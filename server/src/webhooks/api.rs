@@ -12,6 +12,7 @@
 //! | `POST /webhooks/{id}/rotate-secret` | a new secret; the old one still signs for 24 h |
 //! | `GET /webhooks/{id}/deliveries` | the delivery log (`?status=`, `?before=`, `?limit=`) |
 //! | `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver` | send that message again |
+//! | `POST /webhooks/{id}/replay` | send again what was sent in a time range: `{"since", "until"?, "only_failed"?}` (ms) |
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -37,6 +38,8 @@ pub const OLD_SECRET_OVERLAP_MS: i64 = 24 * 3_600 * 1_000;
 const MAX_URL_LEN: usize = 2_048;
 const MAX_DESCRIPTION_LEN: usize = 500;
 const MAX_DELIVERY_PAGE: i64 = 200;
+/// Messages one replay may queue again.
+pub const MAX_REPLAY: i64 = 10_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,6 +53,7 @@ pub fn router() -> Router<AppState> {
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(redeliver),
         )
+        .route("/webhooks/{id}/replay", post(replay))
 }
 
 /// Checks the scope, then that the tenant has webhooks switched on.
@@ -405,5 +409,58 @@ async fn redeliver(
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "data": {"delivery_id": new_id, "message_id": delivery.message_id} })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayBody {
+    since: i64,
+    until: Option<i64>,
+    #[serde(default = "enabled_by_default")]
+    only_failed: bool,
+}
+
+/// Queues again the messages of a time range (by default only those that failed for good), in
+/// their original order, each with its original `webhook-id`.
+async fn replay(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReplayBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    authorize(&state, &caller, "webhooks:write").await?;
+    let sub = subscription_of(&state, &caller, &id).await?;
+    let now = now_ms();
+    let until = body.until.unwrap_or(now + 1);
+    if body.since >= until {
+        return Err(ApiError::unprocessable(
+            "invalid_range",
+            "`since` must be before `until` (Unix milliseconds)",
+        ));
+    }
+    let messages = store::messages_between(
+        state.db(),
+        caller.tenant_id(),
+        sub.id,
+        body.since,
+        until,
+        body.only_failed,
+        MAX_REPLAY,
+    )
+    .await?;
+    let mut tx = state.db().begin().await?;
+    let pairs: Vec<(String, String)> = messages
+        .iter()
+        .map(|m| (sub.id.to_string(), m.clone()))
+        .collect();
+    store::insert_deliveries(&mut tx, caller.tenant_id(), &pairs, now).await?;
+    tx.commit().await?;
+    if !pairs.is_empty() {
+        state.wake_webhooks();
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "data": {"requeued": pairs.len(), "limit": MAX_REPLAY} })),
     ))
 }

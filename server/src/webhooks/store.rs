@@ -325,6 +325,36 @@ pub async fn find_delivery(
     })
 }
 
+/// The messages a subscription was sent between `since` (inclusive) and `until` (exclusive),
+/// oldest first; with `only_failed`, those that failed and were not delivered or queued since.
+pub async fn messages_between(
+    db: &Db,
+    tenant: TenantId,
+    subscription: Uuid,
+    since: i64,
+    until: i64,
+    only_failed: bool,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT DISTINCT d.message_id FROM webhook_deliveries d \
+         WHERE d.tenant_id = $1 AND d.subscription_id = $2 AND d.created_at >= $3 AND d.created_at < $4 \
+         AND ($5 = 0 OR (d.status = 'failed' AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+             WHERE e.subscription_id = d.subscription_id AND e.message_id = d.message_id \
+             AND e.status IN ('delivered', 'pending')))) \
+         ORDER BY d.message_id LIMIT $6",
+    )
+    .bind(tenant.to_string())
+    .bind(subscription.to_string())
+    .bind(since)
+    .bind(until)
+    .bind(flag(only_failed))
+    .bind(limit)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Rows per multi-row insert (7 parameters each).
 const INSERT_CHUNK: usize = 1_000;
 
@@ -418,7 +448,9 @@ type ClaimRow = (
 
 /// Takes up to `limit` due deliveries of enabled subscriptions whose circuit is closed, and
 /// leases them until `lease_until` (another node, or this one after a crash, takes them again
-/// after that). On PostgreSQL rows another node is claiming are skipped, not waited for.
+/// after that). On PostgreSQL rows another node is claiming are skipped, not waited for. On
+/// SQLite the candidates are read from the read pool, so an idle poll never holds the single
+/// write connection that scans need; the lease is then taken only where the row is still due.
 pub async fn claim_due(
     db: &Db,
     now: i64,
@@ -439,29 +471,50 @@ pub async fn claim_due(
          AND (s.circuit_open_until IS NULL OR s.circuit_open_until <= $1) \
          ORDER BY d.next_attempt_at, d.id LIMIT $2 {lock}"
     );
-    let mut tx = db.begin().await?;
-    let rows: Vec<ClaimRow> = on_tx!(&mut tx, c => sqlx::query_as(&sql)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(c)
-        .await)?;
+    let (mut tx, rows): (Option<Tx>, Vec<ClaimRow>) = match db {
+        Db::Sqlite { read, .. } => {
+            let rows = sqlx::query_as(&sql)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(read)
+                .await?;
+            (None, rows)
+        }
+        Db::Pg(_) => {
+            let mut tx = db.begin().await?;
+            let rows = on_tx!(&mut tx, c => sqlx::query_as(&sql)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(c)
+                .await)?;
+            (Some(tx), rows)
+        }
+    };
     if rows.is_empty() {
-        drop(tx);
         return Ok(Vec::new());
     }
-    exec_tx!(&mut tx, c => {
+    let mut tx = match tx.take() {
+        Some(tx) => tx,
+        None => db.begin().await?,
+    };
+    let leased: Vec<(String,)> = on_tx!(&mut tx, c => {
         let mut qb = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET next_attempt_at = ");
-        qb.push_bind(lease_until).push(" WHERE id IN (");
+        qb.push_bind(lease_until)
+            .push(" WHERE status = 'pending' AND next_attempt_at <= ")
+            .push_bind(now)
+            .push(" AND id IN (");
         let mut list = qb.separated(", ");
         for r in &rows {
             list.push_bind(r.0.clone());
         }
-        qb.push(")");
-        qb.build().execute(c).await
+        qb.push(") RETURNING id");
+        qb.build_query_as::<(String,)>().fetch_all(c).await
     })?;
     tx.commit().await?;
+    let leased: std::collections::HashSet<String> = leased.into_iter().map(|(id,)| id).collect();
     Ok(rows
         .into_iter()
+        .filter(|r| leased.contains(&r.0))
         .map(|r| Claimed {
             id: r.0,
             tenant_id: r.1,
