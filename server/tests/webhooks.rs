@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use common::{checkpoint, now_ms, ticket, Backend, Server};
-use gatehouse_core::protocol::{DeviceReport, ScanUpload};
+use gatehouse_core::protocol::{DeviceReport, OnlineScanRequest, Presented, ScanUpload};
 use gatehouse_core::{AccessLog, CheckpointId, Movement, Reason, ScanId, Verdict, ZoneId};
 use serde_json::{json, Value};
 
@@ -27,6 +27,7 @@ on_both_backends!(
     a_receiver_that_was_down_gets_every_event_when_it_is_up,
     status_changes_and_silent_devices_are_announced,
     a_delivery_can_be_sent_again_by_hand,
+    online_scans_are_announced_accepted_or_denied,
 );
 
 /// What the receiver answers to the next request.
@@ -549,6 +550,51 @@ async fn scopes_private_urls_and_bad_input_are_refused_clearly(backend: Backend)
     assert_eq!(code, "invalid_event_types");
     let (_, list) = call(&s, get, "/api/v1/webhooks", Some(&key), None).await;
     assert_eq!(list["data"], json!([]), "nothing was created");
+
+    // Admins (the dashboard) manage the same subscriptions with a session; a session is no
+    // API key, and an API key opens no admin route.
+    let url = json!({"url": "https://93.184.216.34/in", "event_types": ["*"]});
+    let (status, made) = call(
+        &s,
+        post.clone(),
+        "/admin/v1/webhooks",
+        Some(&session),
+        Some(url),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert!(made["data"]["secret"]
+        .as_str()
+        .unwrap()
+        .starts_with("whsec_"));
+    let (status, list) = call(
+        &s,
+        reqwest::Method::GET,
+        "/api/v1/webhooks",
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["data"][0]["id"], made["data"]["id"]);
+    let (status, _) = call(
+        &s,
+        reqwest::Method::GET,
+        "/api/v1/webhooks",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = call(
+        &s,
+        reqwest::Method::GET,
+        "/admin/v1/webhooks",
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
 }
 
 async fn during_a_secret_rotation_both_secrets_verify(backend: Backend) {
@@ -760,5 +806,55 @@ async fn a_delivery_can_be_sent_again_by_hand(backend: Backend) {
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("not_found"))
+    );
+}
+
+async fn online_scans_are_announced_accepted_or_denied(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    // Only denials: an admitted scan must not reach this subscriber.
+    let (_, secret) = subscribe(&s, &hook.url, &["scan.denied"]).await;
+    let demo = s.demo_json();
+    let (gate, _) = s.pair_demo_devices().await;
+    let (cp, _) = checkpoint(&demo, "Main gate entry");
+    let scan_online = |t: &Value| {
+        let (s, token, cp) = (&s, gate.device_token.clone(), cp.clone());
+        let presented = Presented::Payload(t["payload"].as_str().unwrap().to_owned());
+        async move {
+            let id = ScanId(uuid::Uuid::now_v7());
+            let res = s
+                .http
+                .post(s.at("/sync/v1/scan"))
+                .bearer_auth(token)
+                .json(&OnlineScanRequest {
+                    scan_id: id,
+                    presented,
+                    checkpoint_id: cp.parse().unwrap(),
+                    requested: None,
+                    override_reason: None,
+                    device_time: now_ms(),
+                })
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            id
+        }
+    };
+    scan_online(ticket(&demo, |t| {
+        t["status"] == "approved" && t["blocked"] == false
+    }))
+    .await;
+    let blocked = scan_online(ticket(&demo, |t| t["blocked"] == true)).await;
+    let denied = hook.wait_for_type("scan.denied").await;
+    assert!(verify(&secret, &denied));
+    let data = &denied.json()["data"];
+    assert_eq!(data["id"], blocked.to_string());
+    assert_eq!(data["source"], "online");
+    assert_eq!(data["verdict"], "BLOCKED");
+    assert!(data["reason_text"].is_string());
+    assert!(
+        hook.got().iter().all(|r| r.json()["type"] == "scan.denied"),
+        "the admitted scan was not for this subscriber"
     );
 }

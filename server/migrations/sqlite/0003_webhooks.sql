@@ -44,6 +44,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, created_at);
+CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
+CREATE INDEX webhook_messages_created ON webhook_messages (created_at);
 
 -- When a device that stopped calling in was announced as `device.offline` (NULL: not announced).
 ALTER TABLE devices ADD COLUMN offline_announced_at BIGINT;

@@ -1,6 +1,8 @@
 //! `/api/v1/webhooks`: subscriptions and their delivery log, for integrators with an API key
-//! (`webhooks:read` to look, `webhooks:write` to change). Everything is scoped to the key's
-//! tenant, and the tenant needs the `WEBHOOKS` feature.
+//! (`webhooks:read` to look, `webhooks:write` to change). The same routes serve admins (and the
+//! dashboard) under `/admin/v1/webhooks` with a session and the `webhooks:manage` permission
+//! ([`WebhookCaller`]). Everything is scoped to the caller's tenant, and the tenant needs the
+//! `WEBHOOKS` feature.
 //!
 //! | route | what |
 //! | --- | --- |
@@ -14,7 +16,7 @@
 //! | `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver` | send that message again |
 //! | `POST /webhooks/{id}/replay` | send again what was sent in a time range: `{"since", "until"?, "only_failed"?}` (ms) |
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -24,11 +26,11 @@ use uuid::Uuid;
 
 use super::store::{self, Changes, NewSubscription, Subscription};
 use super::{events, outbox, signing, ssrf};
-use crate::auth::ApiCaller;
+use crate::auth::{AdminCaller, ApiCaller};
 use crate::db::{self, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryParams};
-use crate::permissions::FeatureFlag;
+use crate::permissions::{FeatureFlag, Permission};
 use crate::state::AppState;
 
 /// Subscriptions one tenant may hold.
@@ -41,25 +43,69 @@ const MAX_DELIVERY_PAGE: i64 = 200;
 /// Messages one replay may queue again.
 pub const MAX_REPLAY: i64 = 10_000;
 
+/// The routes for integrators (merged into `/api/v1`).
 pub fn router() -> Router<AppState> {
+    routes::<ApiCaller>()
+}
+
+/// The same routes for admins and the dashboard (merged into `/admin/v1`).
+pub fn admin_router() -> Router<AppState> {
+    routes::<AdminCaller>()
+}
+
+fn routes<C: WebhookCaller>() -> Router<AppState> {
     Router::new()
-        .route("/webhooks", get(list).post(create))
-        .route("/webhooks/event-types", get(event_types))
-        .route("/webhooks/{id}", get(show).patch(update).delete(remove))
-        .route("/webhooks/{id}/test", post(test))
-        .route("/webhooks/{id}/rotate-secret", post(rotate_secret))
-        .route("/webhooks/{id}/deliveries", get(deliveries))
+        .route("/webhooks", get(list::<C>).post(create::<C>))
+        .route("/webhooks/event-types", get(event_types::<C>))
+        .route(
+            "/webhooks/{id}",
+            get(show::<C>).patch(update::<C>).delete(remove::<C>),
+        )
+        .route("/webhooks/{id}/test", post(test::<C>))
+        .route("/webhooks/{id}/rotate-secret", post(rotate_secret::<C>))
+        .route("/webhooks/{id}/deliveries", get(deliveries::<C>))
         .route(
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
-            post(redeliver),
+            post(redeliver::<C>),
         )
-        .route("/webhooks/{id}/replay", post(replay))
+        .route("/webhooks/{id}/replay", post(replay::<C>))
+}
+
+/// Who may manage webhooks: an integrator with an API key (`webhooks:read`, `webhooks:write`)
+/// on `/api/v1`, or an admin with a session and `webhooks:manage` on `/admin/v1` (the
+/// dashboard). The routes are the same; each mount names its caller type.
+pub trait WebhookCaller:
+    FromRequestParts<AppState, Rejection = ApiError> + Send + Sync + 'static
+{
+    fn tenant(&self) -> gatehouse_core::TenantId;
+    /// `scope` is `webhooks:read` or `webhooks:write`.
+    fn allow(&self, scope: &str) -> ApiResult<()>;
+}
+
+impl WebhookCaller for ApiCaller {
+    fn tenant(&self) -> gatehouse_core::TenantId {
+        self.tenant_id()
+    }
+
+    fn allow(&self, scope: &str) -> ApiResult<()> {
+        self.require(scope)
+    }
+}
+
+impl WebhookCaller for AdminCaller {
+    fn tenant(&self) -> gatehouse_core::TenantId {
+        self.tenant_id
+    }
+
+    fn allow(&self, _scope: &str) -> ApiResult<()> {
+        self.require(Permission::WebhooksManage)
+    }
 }
 
 /// Checks the scope, then that the tenant has webhooks switched on.
-async fn authorize(state: &AppState, caller: &ApiCaller, scope: &str) -> ApiResult<()> {
-    caller.require(scope)?;
-    let features = db::tenants::features(state.db(), caller.tenant_id()).await?;
+async fn authorize(state: &AppState, caller: &impl WebhookCaller, scope: &str) -> ApiResult<()> {
+    caller.allow(scope)?;
+    let features = db::tenants::features(state.db(), caller.tenant()).await?;
     if !features.contains(&FeatureFlag::Webhooks) {
         return Err(ApiError::forbidden(
             "feature_disabled",
@@ -71,11 +117,11 @@ async fn authorize(state: &AppState, caller: &ApiCaller, scope: &str) -> ApiResu
 
 async fn subscription_of(
     state: &AppState,
-    caller: &ApiCaller,
+    caller: &impl WebhookCaller,
     id: &str,
 ) -> ApiResult<Subscription> {
     let id: Uuid = path_id(id, "webhook subscription")?;
-    store::find(state.db(), caller.tenant_id(), id)
+    store::find(state.db(), caller.tenant(), id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("webhook subscription {id}")))
 }
@@ -127,7 +173,10 @@ async fn check_url(state: &AppState, url: &str) -> ApiResult<String> {
         .map_err(|r| ApiError::unprocessable(r.code, r.message))
 }
 
-async fn event_types(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Value>> {
+async fn event_types<C: WebhookCaller>(
+    State(state): State<AppState>,
+    caller: C,
+) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:read").await?;
     let types: Vec<Value> = events::CATALOGUE
         .iter()
@@ -136,9 +185,12 @@ async fn event_types(State(state): State<AppState>, caller: ApiCaller) -> ApiRes
     Ok(Json(json!({ "data": types })))
 }
 
-async fn list(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Value>> {
+async fn list<C: WebhookCaller>(
+    State(state): State<AppState>,
+    caller: C,
+) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:read").await?;
-    let subs = store::list(state.db(), caller.tenant_id()).await?;
+    let subs = store::list(state.db(), caller.tenant()).await?;
     Ok(Json(json!({ "data": subs })))
 }
 
@@ -157,16 +209,16 @@ fn enabled_by_default() -> bool {
     true
 }
 
-async fn create(
+async fn create<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     JsonBody(body): JsonBody<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     authorize(&state, &caller, "webhooks:write").await?;
     let url = check_url(&state, &body.url).await?;
     let types = check_event_types(&body.event_types)?;
     check_description(&body.description)?;
-    let tenant = caller.tenant_id();
+    let tenant = caller.tenant();
     if store::list(state.db(), tenant).await?.len() >= MAX_SUBSCRIPTIONS {
         return Err(ApiError::conflict(
             "too_many_subscriptions",
@@ -199,9 +251,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(json!({ "data": data }))))
 }
 
-async fn show(
+async fn show<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:read").await?;
@@ -218,9 +270,9 @@ struct UpdateBody {
     enabled: Option<bool>,
 }
 
-async fn update(
+async fn update<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UpdateBody>,
 ) -> ApiResult<Json<Value>> {
@@ -241,7 +293,7 @@ async fn update(
     let mut tx = state.db().begin().await?;
     store::update(
         &mut tx,
-        caller.tenant_id(),
+        caller.tenant(),
         sub.id,
         &Changes {
             url,
@@ -260,22 +312,22 @@ async fn update(
     Ok(Json(json!({ "data": sub })))
 }
 
-async fn remove(
+async fn remove<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
     let mut tx = state.db().begin().await?;
-    store::delete(&mut tx, caller.tenant_id(), sub.id).await?;
+    store::delete(&mut tx, caller.tenant(), sub.id).await?;
     tx.commit().await?;
     Ok(Json(json!({ "data": {"deleted": sub.id} })))
 }
 
-async fn test(
+async fn test<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     authorize(&state, &caller, "webhooks:write").await?;
@@ -283,7 +335,7 @@ async fn test(
     let mut tx = state.db().begin().await?;
     let (message_id, delivery_id) = outbox::enqueue_to(
         &mut tx,
-        caller.tenant_id(),
+        caller.tenant(),
         sub.id,
         &events::test_ping(&sub.id.to_string()),
         now_ms(),
@@ -299,9 +351,9 @@ async fn test(
     ))
 }
 
-async fn rotate_secret(
+async fn rotate_secret<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:write").await?;
@@ -312,7 +364,7 @@ async fn rotate_secret(
     let mut tx = state.db().begin().await?;
     store::rotate_secret(
         &mut tx,
-        caller.tenant_id(),
+        caller.tenant(),
         sub.id,
         &state.master().seal(secret.as_bytes()),
         until,
@@ -332,9 +384,9 @@ struct DeliveryQuery {
     limit: Option<i64>,
 }
 
-async fn deliveries(
+async fn deliveries<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
     QueryParams(q): QueryParams<DeliveryQuery>,
 ) -> ApiResult<Json<Value>> {
@@ -360,30 +412,23 @@ async fn deliveries(
         })?),
     };
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_DELIVERY_PAGE);
-    let rows = store::deliveries(
-        state.db(),
-        caller.tenant_id(),
-        sub.id,
-        status,
-        before,
-        limit,
-    )
-    .await?;
+    let rows =
+        store::deliveries(state.db(), caller.tenant(), sub.id, status, before, limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|d| d.id))
         .flatten();
     Ok(Json(json!({ "data": rows, "next_before": next })))
 }
 
-async fn redeliver(
+async fn redeliver<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path((id, delivery_id)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
     let delivery_id: Uuid = path_id(&delivery_id, "delivery")?;
-    let delivery = store::find_delivery(state.db(), caller.tenant_id(), sub.id, delivery_id)
+    let delivery = store::find_delivery(state.db(), caller.tenant(), sub.id, delivery_id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("delivery {delivery_id}")))?;
     if !sub.enabled {
@@ -398,7 +443,7 @@ async fn redeliver(
     let mut tx = state.db().begin().await?;
     let new_id = outbox::requeue(
         &mut tx,
-        caller.tenant_id(),
+        caller.tenant(),
         sub.id,
         &delivery.message_id,
         now_ms(),
@@ -423,9 +468,9 @@ struct ReplayBody {
 
 /// Queues again the messages of a time range (by default only those that failed for good), in
 /// their original order, each with its original `webhook-id`.
-async fn replay(
+async fn replay<C: WebhookCaller>(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: C,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReplayBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -441,7 +486,7 @@ async fn replay(
     }
     let messages = store::messages_between(
         state.db(),
-        caller.tenant_id(),
+        caller.tenant(),
         sub.id,
         body.since,
         until,
@@ -454,7 +499,7 @@ async fn replay(
         .iter()
         .map(|m| (sub.id.to_string(), m.clone()))
         .collect();
-    store::insert_deliveries(&mut tx, caller.tenant_id(), &pairs, now).await?;
+    store::insert_deliveries(&mut tx, caller.tenant(), &pairs, now).await?;
     tx.commit().await?;
     if !pairs.is_empty() {
         state.wake_webhooks();

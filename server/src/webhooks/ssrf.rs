@@ -207,4 +207,19 @@ mod tests {
         assert!(check_url("http://127.0.0.1:9/hook", true).await.is_ok());
         assert!(check_url("https://93.184.216.34/hook", false).await.is_ok());
     }
+
+    #[tokio::test]
+    async fn the_delivery_resolver_drops_private_answers() {
+        use reqwest::dns::Resolve;
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().unwrap();
+        let guarded = GuardedResolver {
+            allow_private: false,
+        };
+        assert!(guarded.resolve(name("localhost")).await.is_err());
+        let open = GuardedResolver {
+            allow_private: true,
+        };
+        let found: Vec<SocketAddr> = open.resolve(name("localhost")).await.unwrap().collect();
+        assert!(found.iter().all(|a| a.ip().is_loopback()), "{found:?}");
+    }
 }

@@ -632,6 +632,34 @@ pub async fn disable(
     Ok(())
 }
 
+/// Rows one pruning statement deletes at most (short transactions on the single SQLite writer).
+const PRUNE_BATCH: i64 = 5_000;
+
+/// Deletes settled deliveries (delivered or failed) created before `before`, then messages no
+/// delivery refers to. Pending deliveries are never pruned. Returns how many rows went.
+pub async fn prune(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let statements = [
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
+         WHERE status <> 'pending' AND created_at < $1 LIMIT $2)",
+        "DELETE FROM webhook_messages WHERE id IN (SELECT m.id FROM webhook_messages m \
+         WHERE m.created_at < $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = m.id) \
+         LIMIT $2)",
+    ];
+    let mut total = 0;
+    for sql in statements {
+        loop {
+            let mut tx = db.begin().await?;
+            let n = exec_tx!(&mut tx, c => sqlx::query(sql).bind(before).bind(PRUNE_BATCH).execute(c).await)?;
+            tx.commit().await?;
+            total += n;
+            if n < PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}
+
 /// How many deliveries are in each status (tests and the bench).
 pub async fn count_by_status(db: &Db, status: &str) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = on_pool!(db, p => sqlx::query_as(

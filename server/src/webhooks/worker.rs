@@ -11,6 +11,7 @@
 //!   `Retry-After`, and opens the endpoint's circuit for as long, so one dead endpoint is not
 //!   hammered by its whole backlog at once.
 //! - **Recording** happens in batches, one transaction per batch.
+//! - **Pruning**: settled deliveries older than [`RETENTION_MS`] leave the log, hourly.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -35,6 +36,10 @@ pub const RESPONSE_KEPT_BYTES: usize = 1_024;
 const MAX_CIRCUIT_MS: i64 = 3_600_000;
 /// Results written back per transaction, at most.
 const RECORD_BATCH: usize = 256;
+/// How long settled deliveries and their messages stay in the delivery log.
+pub const RETENTION_MS: i64 = 30 * 24 * 3_600 * 1_000;
+/// How often old deliveries are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// Starts the worker on the current runtime.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -79,6 +84,7 @@ async fn run(state: AppState) {
         (config.webhooks_device_offline_seconds as u64 * 500).clamp(500, 30_000),
     );
     let mut next_sweep = tokio::time::Instant::now();
+    let mut next_prune = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let free = permits.available_permits();
         let mut full = false;
@@ -112,6 +118,17 @@ async fn run(state: AppState) {
                 Err(e) => tracing::warn!(error = %e, "device offline sweep failed; will retry"),
             }
             next_sweep = tokio::time::Instant::now() + sweep_every;
+        }
+        if tokio::time::Instant::now() >= next_prune {
+            match store::prune(state.db(), now_ms() - RETENTION_MS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "pruned old webhook deliveries"),
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "pruning webhook deliveries failed; will retry")
+                }
+            }
+            next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
         }
         if full && permits.available_permits() > 0 {
             continue;
