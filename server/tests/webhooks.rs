@@ -28,6 +28,7 @@ on_both_backends!(
     status_changes_and_silent_devices_are_announced,
     a_delivery_can_be_sent_again_by_hand,
     online_scans_are_announced_accepted_or_denied,
+    an_offline_duplicate_is_announced,
 );
 
 /// What the receiver answers to the next request.
@@ -857,4 +858,48 @@ async fn online_scans_are_announced_accepted_or_denied(backend: Backend) {
         hook.got().iter().all(|r| r.json()["type"] == "scan.denied"),
         "the admitted scan was not for this subscriber"
     );
+}
+
+async fn an_offline_duplicate_is_announced(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    let (_, secret) = subscribe(&s, &hook.url, &["checkin.offline_duplicate"]).await;
+    let demo = s.demo_json();
+    let (a, b) = s.pair_demo_devices().await;
+    let person = approved_participant(&demo);
+    // Two gates, both offline, let one badge in half a minute apart.
+    let mut first = scan(&demo, &person);
+    first.device_time -= 60_000;
+    first.corrected_time = first.device_time;
+    let mut second = scan(&demo, &person);
+    second.device_time = first.device_time + 30_000;
+    second.corrected_time = second.device_time;
+    upload(&s, &a.device_token, vec![first]).await;
+    upload(&s, &b.device_token, vec![second.clone()]).await;
+    let flagged = hook.wait_for_type("checkin.offline_duplicate").await;
+    assert!(verify(&secret, &flagged));
+    assert_eq!(flagged.json()["data"]["scan_id"], second.id.to_string());
+    // Uploading it again flags nothing new (the ping after it marks the end of what was sent).
+    upload(&s, &b.device_token, vec![second]).await;
+    let id = subscribe_id(&s).await;
+    ping(&s, &id).await;
+    hook.wait_for_type("webhook.test").await;
+    let flags = hook
+        .got()
+        .iter()
+        .filter(|r| r.json()["type"] == "checkin.offline_duplicate")
+        .count();
+    assert_eq!(flags, 1);
+}
+
+async fn subscribe_id(s: &Server) -> String {
+    let (_, list) = call(
+        s,
+        reqwest::Method::GET,
+        "/api/v1/webhooks",
+        Some(&api_key(s)),
+        None,
+    )
+    .await;
+    list["data"][0]["id"].as_str().unwrap().to_owned()
 }
