@@ -29,6 +29,7 @@ on_both_backends!(
     a_delivery_can_be_sent_again_by_hand,
     online_scans_are_announced_accepted_or_denied,
     an_offline_duplicate_is_announced,
+    two_nodes_on_one_database_deliver_each_event_once,
 );
 
 /// What the receiver answers to the next request.
@@ -69,6 +70,8 @@ impl Received {
 struct Inbox {
     plans: Mutex<VecDeque<Plan>>,
     got: Mutex<Vec<Received>>,
+    /// How long each answer takes, in ms.
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 /// A webhook endpoint on 127.0.0.1 that records what it gets and answers as planned (200 when
@@ -96,6 +99,8 @@ impl Receiver {
                 async move {
                     let plan = inbox.plans.lock().unwrap().pop_front();
                     inbox.got.lock().unwrap().push(Received { headers, body });
+                    let delay = inbox.delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
                     match plan.unwrap_or(Plan::Status(200)) {
                         Plan::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
                         Plan::RetryAfter(code, after) => (
@@ -902,4 +907,47 @@ async fn subscribe_id(s: &Server) -> String {
     )
     .await;
     list["data"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn two_nodes_on_one_database_deliver_each_event_once(backend: Backend) {
+    if matches!(backend, Backend::Sqlite) {
+        return; // several nodes share one database only on PostgreSQL
+    }
+    let master = "ab".repeat(32);
+    let mut env = FAST.to_vec();
+    env.push(("GATEHOUSE_MASTER_KEY", &master));
+    let a = Server::demo_with_env(backend, &env).await;
+    let b_dir = tempfile::tempdir().unwrap();
+    let b = Server::start("serve", b_dir.path(), a.database_url.clone(), &env);
+    let hook = Receiver::start().await;
+    // Slow answers keep node B's requests in flight long enough for node A to claim too.
+    hook.inbox
+        .delay_ms
+        .store(100, std::sync::atomic::Ordering::Relaxed);
+    subscribe(&a, &hook.url, &["scan.*"]).await;
+    let demo = a.demo_json();
+    let (gate, _) = a.pair_demo_devices().await;
+    let person = approved_participant(&demo);
+    const SCANS: usize = 300;
+    let scans: Vec<AccessLog> = (0..SCANS).map(|_| scan(&demo, &person)).collect();
+    upload(&b, &gate.device_token, scans.clone()).await;
+    let got = hook.wait_for(SCANS).await;
+    // Both workers have had time to claim anything twice; then count.
+    let mut ids: Vec<String> = got.iter().map(Received::id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), SCANS, "every event arrived");
+    let id = subscribe_id(&a).await;
+    let (status, _) = call(
+        &b,
+        reqwest::Method::POST,
+        &format!("/api/v1/webhooks/{id}/test"),
+        Some(&api_key(&a)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 202);
+    hook.wait_for_type("webhook.test").await;
+    assert_eq!(hook.got().len(), SCANS + 1, "no event was delivered twice");
+    drop(b);
 }

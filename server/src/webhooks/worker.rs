@@ -93,6 +93,9 @@ async fn run(state: AppState) {
             match store::claim_due(state.db(), now, now + lease_ms, free as i64).await {
                 Ok(batch) => {
                     full = batch.len() == free;
+                    if !batch.is_empty() {
+                        tracing::debug!(count = batch.len(), "claimed webhook deliveries");
+                    }
                     for claimed in batch {
                         let Ok(permit) = permits.clone().acquire_owned().await else {
                             return;
