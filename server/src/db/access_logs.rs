@@ -393,3 +393,79 @@ pub async fn admitted_passes_of(
     }
     Ok(groups)
 }
+
+/// One page of the event's log, newest first, starting strictly before `before` (keyset
+/// pagination: any page costs the same however deep, with the indexes of migration 0004). Only
+/// the filters that are set reach the SQL, so the planner can pick the index that fits.
+pub async fn page_before(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    filter: &LogFilter,
+    before: Option<&LogKey>,
+    limit: i64,
+) -> Result<Vec<StoredScan>, sqlx::Error> {
+    let head = format!("SELECT {COLUMNS} FROM access_logs WHERE tenant_id = ");
+    on_pool!(db, p => {
+        let mut qb = sqlx::QueryBuilder::new(head);
+        qb.push_bind(tenant.to_string())
+            .push(" AND event_id = ")
+            .push_bind(event.to_string());
+        if let Some(cp) = filter.checkpoint {
+            qb.push(" AND checkpoint_id = ").push_bind(cp.to_string());
+        }
+        if let Some(v) = filter.verdict {
+            qb.push(" AND verdict = ").push_bind(v.as_str());
+        }
+        if let Some(pid) = filter.participant {
+            qb.push(" AND participant_id = ").push_bind(pid.to_string());
+        }
+        if let Some(from) = filter.from {
+            qb.push(" AND server_time >= ").push_bind(from);
+        }
+        if let Some(to) = filter.to {
+            qb.push(" AND server_time < ").push_bind(to);
+        }
+        if filter.offline_duplicates_only {
+            qb.push(" AND offline_duplicate = 1");
+        }
+        if let Some((t, id)) = before {
+            qb.push(" AND (server_time, id) < (")
+                .push_bind(*t)
+                .push(", ")
+                .push_bind(id.clone())
+                .push(")");
+        }
+        qb.push(" ORDER BY server_time DESC, id DESC LIMIT ").push_bind(limit);
+        let rows = qb.build().fetch_all(p).await?;
+        rows.iter().map(from_row).collect()
+    })
+}
+
+/// Scans of the event since `since` (server time) per bucket of `bucket_ms`:
+/// (bucket start, admitted entries, refused scans), oldest first.
+pub async fn entries_per_bucket(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    since: i64,
+    bucket_ms: i64,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT CAST(server_time / $3 AS BIGINT) AS bucket, \
+         CAST(SUM(CASE WHEN verdict IN ('VALID', 'MANUAL_OVERRIDE') AND movement = 'in' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN verdict IN ('VALID', 'MANUAL_OVERRIDE') THEN 0 ELSE 1 END) AS BIGINT) \
+         FROM access_logs WHERE event_id = $1 AND server_time >= $2 AND tenant_id = $4 \
+         GROUP BY bucket ORDER BY bucket",
+    )
+    .bind(event.to_string())
+    .bind(since)
+    .bind(bucket_ms)
+    .bind(tenant.to_string())
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, admitted, refused)| (b * bucket_ms, admitted, refused))
+        .collect())
+}

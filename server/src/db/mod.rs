@@ -83,12 +83,20 @@ pub use crate::{exec_tx, on_pool, on_tx};
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_api_keys.sql")),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_dashboard.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (
         2,
         include_str!("../../migrations/postgres/0002_api_keys.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_dashboard.sql"),
     ),
 ];
 
