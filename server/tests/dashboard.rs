@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use common::{checkpoint, now_ms, ticket, Backend, Server};
 use futures::StreamExt;
+use gatehouse_core::protocol::{DeviceReport, ScanUpload};
+use gatehouse_core::{AccessLog, Movement, Reason, ScanId, Verdict};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -20,6 +22,7 @@ on_both_backends!(
     the_live_stream_delivers_occupancy_after_a_scan,
     participants_are_found_and_a_badge_is_reissued,
     checkpoints_and_zones_are_created_and_edited,
+    offline_duplicates_are_flagged_for_review,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -656,4 +659,63 @@ async fn checkpoints_and_zones_are_created_and_edited(backend: Backend) {
         .await;
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("events:manage"));
+}
+
+/// An offline admission through `cp` at `at`, as a gate uploads it.
+fn offline_admission(demo: &Value, cp: &str, person: &Value, at: i64) -> AccessLog {
+    let (cp_id, zone) = checkpoint(demo, cp);
+    AccessLog {
+        id: ScanId(uuid::Uuid::now_v7()),
+        event_id: demo["event_id"].as_str().unwrap().parse().unwrap(),
+        checkpoint_id: cp_id.parse().unwrap(),
+        zone_id: zone.parse().unwrap(),
+        device_id: None,
+        participant_id: Some(person["participant_id"].as_str().unwrap().parse().unwrap()),
+        credential_seq: Some(0),
+        movement: Some(Movement::In),
+        verdict: Verdict::Valid,
+        reason: Reason::Admitted,
+        override_reason: None,
+        device_time: at,
+        corrected_time: at,
+    }
+}
+
+async fn offline_duplicates_are_flagged_for_review(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let demo = s.demo_json();
+    let event = event_of(&s);
+    let (a, b) = s.pair_demo_devices().await;
+    let person = ticket(&demo, approved);
+    let t0 = now_ms() - 120_000;
+    for (gate, at) in [(&a, t0), (&b, t0 + 30_000)] {
+        let res = s
+            .http
+            .post(s.at("/sync/v1/scans"))
+            .bearer_auth(&gate.device_token)
+            .json(&ScanUpload {
+                scans: vec![offline_admission(&demo, "Main gate entry", person, at)],
+                occupancy: vec![],
+                report: DeviceReport {
+                    app_version: "test".into(),
+                    profile: None,
+                    cursor: 0,
+                    outbox_depth: 3,
+                    device_time: now_ms(),
+                },
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let viewer = sign_in(&s, "viewer").await;
+    let (_, page) = viewer.get(&format!("/dashboard/events/{event}")).await;
+    assert!(page.contains("1 offline duplicate to review"), "{page}");
+    assert!(page.contains("3 scans"), "the outbox depth a gate reported");
+    let (_, review) = viewer
+        .get(&format!("/dashboard/events/{event}/access-log?dups=1"))
+        .await;
+    assert_eq!(review.matches("data-scan=\"").count(), 1);
+    assert!(review.contains("offline duplicate: review"));
 }

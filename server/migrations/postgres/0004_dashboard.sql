@@ -4,3 +4,5 @@ DROP INDEX IF EXISTS access_logs_time;
 CREATE INDEX access_logs_time_id ON access_logs (event_id, server_time, id);
 CREATE INDEX access_logs_checkpoint_time ON access_logs (event_id, checkpoint_id, server_time, id);
 CREATE INDEX access_logs_verdict_time ON access_logs (event_id, verdict, server_time, id);
+-- Offline duplicates to review are few: a partial index finds them without reading the rest.
+CREATE INDEX access_logs_offline_duplicates ON access_logs (event_id, server_time, id) WHERE offline_duplicate = 1;

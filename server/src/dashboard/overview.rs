@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use futures::Stream;
 use gatehouse_core::{Event, EventId, TenantId};
 use serde::Serialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::time::Instant;
 
 use super::html::{ago, esc, page, utc, Fill, Html, Nav, PageError, PageResult};
 use super::session::DashboardUser;
@@ -33,6 +34,9 @@ const BUCKET_MS: i64 = 5 * 60_000;
 const BUCKETS: i64 = 24;
 /// How often the live stream sends fresh fragments when nothing changed.
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// Least time between two updates of one live view: a busy event changes many times a second,
+/// and one update then carries them all (well within the second the room may wait).
+const MIN_GAP: Duration = Duration::from_millis(400);
 
 /// Finds one of the user's events, or a clear 404 page.
 pub async fn event_of(state: &AppState, user: &DashboardUser, id: &str) -> PageResult<Event> {
@@ -283,6 +287,17 @@ fn chart_html(buckets: &[(i64, i64, i64)], now: i64) -> String {
     )
 }
 
+fn review_html(event: EventId, duplicates: i64) -> String {
+    match duplicates {
+        0 => "<p class=\"muted\">No offline duplicates to review.</p>".into(),
+        n => format!(
+            "<p class=\"review\"><a href=\"/dashboard/events/{event}/access-log?dups=1\">{n} offline \
+             duplicate{s} to review</a>: one badge admitted into a zone by two gates while offline.</p>",
+            s = if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// Reads everything the overview shows.
 pub async fn fragments(
     db: &Db,
@@ -294,6 +309,7 @@ pub async fn fragments(
     let devices = db::devices::list(db, tenant, event).await?;
     let since = (now / BUCKET_MS - (BUCKETS - 1)) * BUCKET_MS;
     let buckets = db::access_logs::entries_per_bucket(db, tenant, event, since, BUCKET_MS).await?;
+    let duplicates = db::access_logs::offline_duplicates(db, tenant, event).await?;
     let offline_devices = devices
         .iter()
         .filter(|d| DeviceStatus::of(d, now) == DeviceStatus::Offline)
@@ -303,6 +319,7 @@ pub async fn fragments(
         ("live-zones", zones_html(&occupancy)),
         ("live-devices", devices_html(event, &devices, now)),
         ("live-chart", chart_html(&buckets, now)),
+        ("live-review", review_html(event, duplicates)),
         ("live-updated", format!("updated {} UTC", utc(now))),
     ];
     Ok(Fragments {
@@ -332,13 +349,15 @@ pub async fn show(
          <span id=\"live-updated\" class=\"muted\">{updated}</span></p>\
          <div data-live=\"/dashboard/events/{id}/live\"></div>\
          <section><h2>Gates</h2><div id=\"live-devices\">{devices}</div></section>\
-         <section><h2>Occupancy</h2><div id=\"live-zones\">{zones}</div></section>\
+         <section><h2>Occupancy</h2><div id=\"live-zones\">{zones}</div>\
+         <div id=\"live-review\">{review}</div></section>\
          <section><h2>Entries per 5 minutes</h2><div id=\"live-chart\">{chart}</div></section>",
         id = event.id,
         updated = part("live-updated"),
         devices = part("live-devices"),
         zones = part("live-zones"),
         chart = part("live-chart"),
+        review = part("live-review"),
     );
     let eid = event.id.to_string();
     Ok(Html::ok(page(
@@ -359,9 +378,9 @@ pub async fn live(
     let tenant = user.caller.tenant_id;
     let event_id = event.id;
     let stream = futures::stream::unfold(
-        (state, rx, true),
-        move |(state, mut rx, first)| async move {
-            if !first {
+        (state, rx, None::<Instant>),
+        move |(state, mut rx, last)| async move {
+            if let Some(last) = last {
                 let _ = tokio::time::timeout(REFRESH_EVERY, async {
                     loop {
                         match rx.recv().await {
@@ -373,6 +392,12 @@ pub async fn live(
                     }
                 })
                 .await;
+                tokio::time::sleep(MIN_GAP.saturating_sub(last.elapsed())).await;
+                // Whatever arrived meanwhile is in the update about to be read.
+                while !matches!(
+                    rx.try_recv(),
+                    Err(TryRecvError::Empty | TryRecvError::Closed)
+                ) {}
             }
             let sse = match fragments(state.db(), tenant, event_id).await {
                 Ok(f) => SseEvent::default()
@@ -386,7 +411,7 @@ pub async fn live(
                         .data("the server could not read occupancy; retrying")
                 }
             };
-            Some((Ok(sse), (state, rx, false)))
+            Some((Ok(sse), (state, rx, Some(Instant::now()))))
         },
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

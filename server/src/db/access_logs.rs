@@ -469,3 +469,19 @@ pub async fn entries_per_bucket(
         .map(|(b, admitted, refused)| (b * bucket_ms, admitted, refused))
         .collect())
 }
+
+/// How many offline duplicates of the event wait for review (a partial index keeps this cheap).
+pub async fn offline_duplicates(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_pool!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM access_logs WHERE event_id = $1 AND offline_duplicate = 1 AND tenant_id = $2",
+    )
+    .bind(event.to_string())
+    .bind(tenant.to_string())
+    .fetch_one(p)
+    .await)?;
+    Ok(n)
+}
