@@ -362,6 +362,17 @@ async fn the_overview_shows_zones_and_which_gate_is_offline(backend: Backend) {
         page.contains("No gate is paired yet"),
         "an empty state that says what to do"
     );
+    let (status, missing) = viewer
+        .get(&format!("/dashboard/events/{}", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(status, 404);
+    assert!(
+        missing.contains("was not found"),
+        "a page, not a bare status"
+    );
+    let (status, missing) = viewer.get("/dashboard/nowhere").await;
+    assert_eq!(status, 404);
+    assert!(missing.contains("Back to the dashboard"));
 
     let (a, b) = s.pair_demo_devices().await;
     silence_device(&s, &a.device_id.to_string(), 10).await;
