@@ -133,6 +133,8 @@ pub async fn show(
             .await?
             .ok_or_else(|| bad("That participant does not exist."))?;
         Who::One(pid, p.gate.full_name)
+    } else if let Some(p) = super::participants::by_code(db, tenant, event.id, &q.q).await? {
+        Who::One(p.gate.id, p.gate.full_name)
     } else if !q.q.trim().is_empty() {
         let found = db::participants::list(
             db,

@@ -49,18 +49,23 @@ pub async fn search(
         })?),
     };
     let offset = q.offset.max(0);
-    let found = db::participants::list(
-        state.db(),
-        tenant,
-        event.id,
-        &ListFilter {
-            status,
-            search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
-            limit: PAGE_SIZE + 1,
-            offset,
-        },
-    )
-    .await?;
+    let found = match by_code(state.db(), tenant, event.id, &q.q).await? {
+        Some(p) if status.is_none_or(|s| s == p.gate.status) => vec![p],
+        _ => {
+            db::participants::list(
+                state.db(),
+                tenant,
+                event.id,
+                &ListFilter {
+                    status,
+                    search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+                    limit: PAGE_SIZE + 1,
+                    offset,
+                },
+            )
+            .await?
+        }
+    };
     let total = db::participants::count(state.db(), tenant, event.id).await?;
     let mut statuses = String::from("<option value=\"\">Any status</option>");
     for s in ParticipantStatus::ALL {
@@ -133,6 +138,21 @@ pub async fn search(
         &user.frame("Participants", Some((&eid, &event.name)), Nav::Participants),
         &content,
     )))
+}
+
+/// A search that looks like a registration code is first tried as one: an indexed lookup, where
+/// the name and email search reads every participant of the event.
+pub async fn by_code(
+    db: &db::Db,
+    tenant: gatehouse_core::TenantId,
+    event: gatehouse_core::EventId,
+    search: &str,
+) -> Result<Option<ParticipantRecord>, sqlx::Error> {
+    let code = search.trim().to_uppercase();
+    if code.len() < 6 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    db::participants::find_by_registration_code(db, tenant, event, &code).await
 }
 
 async fn participant_of(
