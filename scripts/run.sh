@@ -38,6 +38,7 @@ URL=$(demo 'd["server_url"]')
 echo
 echo "Server:    $URL   (health: $URL/healthz)"
 echo "Admin:     $(demo 'd["admin"]["email"]') / $(demo 'd["admin"]["password"]')"
+echo "Dashboard: $URL/dashboard   (read-only: $(demo 'd["viewer"]["email"]') / $(demo 'd["viewer"]["password"]'))"
 echo
 
 GATE=("$BIN/gatehouse-gate" --data "$DATA/gate")

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, Request, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .nest("/dashboard", crate::dashboard::router())
         .nest("/sync/v1", crate::sync_api::router())
         .nest("/admin/v1", crate::admin_api::router())
         .nest("/api/v1", crate::rest_api::router())

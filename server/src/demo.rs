@@ -1,7 +1,7 @@
 //! `gatehouse-server demo`: a tenant with one event ready to scan, for trying the platform and
 //! for end-to-end tests of the devices. Seeds (once) a demo tenant, an event with two zones and
 //! three checkpoints, 5,000 participants with international names made deterministically from
-//! name lists, two devices awaiting pairing and an admin user; then writes `DIR/demo.json` with
+//! name lists, two devices awaiting pairing, an admin user and a read-only viewer; then writes `DIR/demo.json` with
 //! everything a test needs (admin login, checkpoints, pairing codes, tickets).
 //!
 //! Running it again on a seeded directory adds nothing: it hands out fresh pairing codes (codes
@@ -28,6 +28,14 @@ pub const DEMO_TENANT_SLUG: &str = "demo";
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.gatehouse.test";
 /// The demo's admin password (a demo is for trying things; real tenants choose their own).
 pub const DEMO_ADMIN_PASSWORD: &str = "gatehouse-demo";
+/// A read-only demo user (sees the dashboard, changes nothing); same password as the admin.
+pub const DEMO_VIEWER_EMAIL: &str = "viewer@demo.gatehouse.test";
+/// What the demo's viewer may do: look, never change.
+pub const VIEWER_PERMISSIONS: &[Permission] = &[
+    Permission::OccupancyRead,
+    Permission::AccessLogsRead,
+    Permission::ParticipantsRead,
+];
 pub const DEMO_PARTICIPANTS: usize = 5_000;
 /// Devices the demo keeps ready for pairing.
 pub const DEMO_DEVICES: usize = 2;
@@ -38,6 +46,8 @@ const DAY_MS: i64 = 86_400_000;
 pub struct DemoFile {
     pub server_url: String,
     pub admin: DemoAdmin,
+    /// A read-only user (occupancy, access log and participants; no changes).
+    pub viewer: DemoAdmin,
     pub tenant_id: TenantId,
     pub event_id: EventId,
     pub event_name: String,
@@ -103,6 +113,7 @@ pub async fn seed_or_load(state: &AppState) -> anyhow::Result<DemoData> {
             .into_iter()
             .next()
             .ok_or_else(|| anyhow::anyhow!("the demo tenant exists but has no event"))?;
+        ensure_viewer(state, tenant.id).await?;
         tracing::info!(event = %event.id, "demo data already present");
         return Ok(DemoData {
             tenant: tenant.id,
@@ -145,6 +156,16 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoData> {
         "Demo Administrator",
         &password_hash,
         role,
+    )
+    .await?;
+    let viewer = db::users::create_role(&mut tx, tenant.id, "Viewer", VIEWER_PERMISSIONS).await?;
+    db::users::create_user(
+        &mut tx,
+        tenant.id,
+        DEMO_VIEWER_EMAIL,
+        "Demo Viewer",
+        &password_hash,
+        viewer,
     )
     .await?;
     db::events::create_event(&mut tx, &event).await?;
@@ -217,6 +238,30 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoData> {
         tenant: tenant.id,
         event,
     })
+}
+
+/// Adds the read-only viewer to a demo seeded before it existed.
+async fn ensure_viewer(state: &AppState, tenant: TenantId) -> anyhow::Result<()> {
+    if db::users::find_for_login(state.db(), DEMO_VIEWER_EMAIL)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let hash = crypto::hash_password(DEMO_ADMIN_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
+    let mut tx = state.db().begin().await?;
+    let role = db::users::create_role(&mut tx, tenant, "Viewer", VIEWER_PERMISSIONS).await?;
+    db::users::create_user(
+        &mut tx,
+        tenant,
+        DEMO_VIEWER_EMAIL,
+        "Demo Viewer",
+        &hash,
+        role,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Hands out pairing codes for the demo's devices: fresh codes for devices still waiting, and new
@@ -355,6 +400,10 @@ pub async fn demo_file(
         server_url: server_url.to_string(),
         admin: DemoAdmin {
             email: DEMO_ADMIN_EMAIL.into(),
+            password: DEMO_ADMIN_PASSWORD.into(),
+        },
+        viewer: DemoAdmin {
+            email: DEMO_VIEWER_EMAIL.into(),
             password: DEMO_ADMIN_PASSWORD.into(),
         },
         tenant_id: demo.tenant,

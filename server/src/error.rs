@@ -104,7 +104,8 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
     }
 }
 
-/// Gives error responses that carry no JSON (axum's own 404, 405, 413) the envelope.
+/// Gives error responses that carry no JSON (axum's own 404, 405, 413) the envelope; the
+/// dashboard's HTML error pages pass through.
 pub async fn envelope_for_bare_errors(mut response: Response) -> Response {
     let status = response.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -118,7 +119,7 @@ pub async fn envelope_for_bare_errors(mut response: Response) -> Response {
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }

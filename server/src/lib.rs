@@ -2,7 +2,7 @@
 //!
 //! The platform server where central admins and outside systems work: events, participants, the
 //! device sync API ([`sync_api`], whose module documentation is the protocol's reference), the
-//! admin API ([`admin_api`]) and live occupancy. SQLite (WAL) by default, PostgreSQL to scale
+//! admin API ([`admin_api`]), live occupancy and the admins' [`dashboard`]. SQLite (WAL) by default, PostgreSQL to scale
 //! out; one set of queries for both ([`db`]).
 //!
 //! The binary (`src/main.rs`) is thin: it parses the command line and calls [`cli::run`].
@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;

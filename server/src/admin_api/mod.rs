@@ -19,6 +19,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub use occupancy::{snapshot as occupancy_snapshot, OccupancySnapshot};
+pub use session::SESSION_TOKEN_PREFIX;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -238,7 +238,10 @@ pub struct LogFilter {
 /// Where a page of the log starts: after this (server_time, id).
 pub type LogKey = (i64, String);
 
-/// One page of the event's log in server-time order (newest first when `newest_first`).
+/// One page of the event's log in server-time order (newest first when `newest_first`),
+/// starting strictly after `after` in that order (keyset pagination: any page costs the same
+/// however deep, with the indexes of migration 0004). Only the filters that are set reach the
+/// SQL, so the planner can pick the index that fits.
 pub async fn page(
     db: &Db,
     tenant: TenantId,
@@ -253,33 +256,40 @@ pub async fn page(
     } else {
         (">", "ASC")
     };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM access_logs WHERE tenant_id = $1 AND event_id = $2 \
-         AND ($3 = '' OR checkpoint_id = $3) AND ($4 = '' OR verdict = $4) AND ($5 = '' OR participant_id = $5) \
-         AND server_time >= $6 AND server_time < $7 AND offline_duplicate >= $8 \
-         AND ($9 = 0 OR server_time {cmp} $10 OR (server_time = $10 AND id {cmp} $11)) \
-         ORDER BY server_time {order}, id {order} LIMIT $12"
-    );
-    let (has_after, after_time, after_id) = match after {
-        Some((t, id)) => (1i64, *t, id.clone()),
-        None => (0, 0, String::new()),
-    };
+    let head = format!("SELECT {COLUMNS} FROM access_logs WHERE tenant_id = ");
     on_pool!(db, p => {
-        let rows = sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(event.to_string())
-            .bind(filter.checkpoint.map(|c| c.to_string()).unwrap_or_default())
-            .bind(filter.verdict.map(|v| v.as_str()).unwrap_or(""))
-            .bind(filter.participant.map(|p| p.to_string()).unwrap_or_default())
-            .bind(filter.from.unwrap_or(i64::MIN))
-            .bind(filter.to.unwrap_or(i64::MAX))
-            .bind(flag(filter.offline_duplicates_only))
-            .bind(has_after)
-            .bind(after_time)
-            .bind(&after_id)
-            .bind(limit)
-            .fetch_all(p)
-            .await?;
+        let mut qb = sqlx::QueryBuilder::new(head);
+        qb.push_bind(tenant.to_string())
+            .push(" AND event_id = ")
+            .push_bind(event.to_string());
+        if let Some(cp) = filter.checkpoint {
+            qb.push(" AND checkpoint_id = ").push_bind(cp.to_string());
+        }
+        if let Some(v) = filter.verdict {
+            qb.push(" AND verdict = ").push_bind(v.as_str());
+        }
+        if let Some(pid) = filter.participant {
+            qb.push(" AND participant_id = ").push_bind(pid.to_string());
+        }
+        if let Some(from) = filter.from {
+            qb.push(" AND server_time >= ").push_bind(from);
+        }
+        if let Some(to) = filter.to {
+            qb.push(" AND server_time < ").push_bind(to);
+        }
+        if filter.offline_duplicates_only {
+            qb.push(" AND offline_duplicate = 1");
+        }
+        if let Some((t, id)) = after {
+            qb.push(format!(" AND (server_time, id) {cmp} ("))
+                .push_bind(*t)
+                .push(", ")
+                .push_bind(id.clone())
+                .push(")");
+        }
+        qb.push(format!(" ORDER BY server_time {order}, id {order} LIMIT "))
+            .push_bind(limit);
+        let rows = qb.build().fetch_all(p).await?;
         rows.iter().map(from_row).collect()
     })
 }
@@ -392,4 +402,61 @@ pub async fn admitted_passes_of(
         }
     }
     Ok(groups)
+}
+
+/// One page of the event's log, newest first, starting strictly before `before` (the
+/// dashboard's pages).
+pub async fn page_before(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    filter: &LogFilter,
+    before: Option<&LogKey>,
+    limit: i64,
+) -> Result<Vec<StoredScan>, sqlx::Error> {
+    page(db, tenant, event, filter, before, limit, true).await
+}
+
+/// Scans of the event since `since` (server time) per bucket of `bucket_ms`:
+/// (bucket start, admitted entries, refused scans), oldest first.
+pub async fn entries_per_bucket(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+    since: i64,
+    bucket_ms: i64,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT CAST(server_time / $3 AS BIGINT) AS bucket, \
+         CAST(SUM(CASE WHEN verdict IN ('VALID', 'MANUAL_OVERRIDE') AND movement = 'in' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN verdict IN ('VALID', 'MANUAL_OVERRIDE') THEN 0 ELSE 1 END) AS BIGINT) \
+         FROM access_logs WHERE event_id = $1 AND server_time >= $2 AND tenant_id = $4 \
+         GROUP BY bucket ORDER BY bucket",
+    )
+    .bind(event.to_string())
+    .bind(since)
+    .bind(bucket_ms)
+    .bind(tenant.to_string())
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, admitted, refused)| (b * bucket_ms, admitted, refused))
+        .collect())
+}
+
+/// How many offline duplicates of the event wait for review (a partial index keeps this cheap).
+pub async fn offline_duplicates(
+    db: &Db,
+    tenant: TenantId,
+    event: EventId,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_pool!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM access_logs WHERE event_id = $1 AND offline_duplicate = 1 AND tenant_id = $2",
+    )
+    .bind(event.to_string())
+    .bind(tenant.to_string())
+    .fetch_one(p)
+    .await)?;
+    Ok(n)
 }

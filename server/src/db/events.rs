@@ -234,3 +234,61 @@ pub async fn categories(
     .await)?;
     Ok(rows.into_iter().map(|(n,)| n).collect())
 }
+
+/// Writes a zone's new name, capacity and entry rule, and publishes it to the devices.
+pub async fn update_zone(tx: &mut Tx, tenant: TenantId, zone: &Zone) -> Result<bool, sqlx::Error> {
+    let done = exec_tx!(tx, c => sqlx::query(
+        "UPDATE zones SET name = $1, capacity = $2, multiple_entry = $3 WHERE tenant_id = $4 AND event_id = $5 AND id = $6",
+    )
+    .bind(&zone.name)
+    .bind(zone.capacity.map(i64::from))
+    .bind(flag(zone.multiple_entry))
+    .bind(tenant.to_string())
+    .bind(zone.event_id.to_string())
+    .bind(zone.id.to_string())
+    .execute(c)
+    .await)?;
+    if done == 1 {
+        feed::publish(
+            tx,
+            tenant,
+            zone.event_id,
+            &[Change::Zone(zone.clone())],
+            None,
+        )
+        .await?;
+    }
+    Ok(done == 1)
+}
+
+/// Switches a checkpoint on or off (a disabled checkpoint refuses scans), and publishes it.
+pub async fn update_checkpoint(
+    tx: &mut Tx,
+    tenant: TenantId,
+    cp: &Checkpoint,
+) -> Result<bool, sqlx::Error> {
+    let done = exec_tx!(tx, c => sqlx::query(
+        "UPDATE checkpoints SET name = $1, zone_id = $2, direction = $3, active = $4 \
+         WHERE tenant_id = $5 AND event_id = $6 AND id = $7",
+    )
+    .bind(&cp.name)
+    .bind(cp.zone_id.to_string())
+    .bind(cp.direction.as_str())
+    .bind(flag(cp.active))
+    .bind(tenant.to_string())
+    .bind(cp.event_id.to_string())
+    .bind(cp.id.to_string())
+    .execute(c)
+    .await)?;
+    if done == 1 {
+        feed::publish(
+            tx,
+            tenant,
+            cp.event_id,
+            &[Change::Checkpoint(cp.clone())],
+            None,
+        )
+        .await?;
+    }
+    Ok(done == 1)
+}

@@ -84,6 +84,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_api_keys.sql")),
     (3, include_str!("../../migrations/sqlite/0003_webhooks.sql")),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_dashboard.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -94,6 +98,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         3,
         include_str!("../../migrations/postgres/0003_webhooks.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_dashboard.sql"),
     ),
 ];
 

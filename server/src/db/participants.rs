@@ -322,3 +322,28 @@ pub async fn remove(
     )
     .await
 }
+
+/// Names of these participants (the dashboard's access log shows people, not ids).
+pub async fn names(
+    db: &Db,
+    tenant: TenantId,
+    ids: &[ParticipantId],
+) -> Result<std::collections::HashMap<ParticipantId, String>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String, String)> = on_pool!(db, p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, full_name FROM participants WHERE tenant_id = ");
+            qb.push_bind(tenant.to_string()).push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.to_string());
+            }
+            qb.push(")");
+            qb.build_query_as::<(String, String)>().fetch_all(p).await
+        })?;
+        for (id, name) in rows {
+            out.insert(parse_id(&id)?, name);
+        }
+    }
+    Ok(out)
+}

@@ -153,3 +153,17 @@ pub async fn session(
             .collect(),
     }))
 }
+
+/// Ends one session (sign-out).
+pub async fn end_session(
+    tx: &mut Tx,
+    tenant: TenantId,
+    token_hash: &str,
+) -> Result<(), sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+        .bind(tenant.to_string())
+        .bind(token_hash)
+        .execute(c)
+        .await)?;
+    Ok(())
+}
