@@ -118,6 +118,18 @@ pub struct List<T> {
     pub data: Vec<T>,
 }
 
+/// Reads a JSON body that must be an object (serde would also take a struct as an array of its
+/// fields, which no client means).
+fn from_object<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> ApiResult<T> {
+    if !body.is_object() {
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            "the body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(body).map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+}
+
 /// Finds one of the caller's events or answers 404.
 async fn event_of(
     state: &AppState,

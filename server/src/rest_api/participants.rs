@@ -304,7 +304,7 @@ pub struct NewParticipant {
     responses(
         (status = 201, body = Data<ParticipantView>, headers(("ETag" = String), ("Location" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["participants:write"]))
 )]
@@ -315,8 +315,7 @@ pub async fn create(
     JsonBody(body): JsonBody<serde_json::Value>,
 ) -> ApiResult<Response> {
     caller.require("participants:write")?;
-    let new: NewParticipant = serde_json::from_value(body.clone())
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
+    let new: NewParticipant = super::from_object(body.clone())?;
     let hash = idempotency::request_hash("POST", "/participants", &body);
     let mut tx = state.db().begin().await?;
     if let Some(key) = &idempotency_key {
@@ -489,8 +488,8 @@ impl ParticipantPatch {
     responses(
         (status = 200, body = Data<ParticipantView>, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["participants:write"]))
 )]
@@ -499,9 +498,10 @@ pub async fn update(
     caller: ApiCaller,
     Path(participant_id): Path<String>,
     headers: HeaderMap,
-    JsonBody(patch): JsonBody<ParticipantPatch>,
+    JsonBody(body): JsonBody<serde_json::Value>,
 ) -> ApiResult<Response> {
     caller.require("participants:write")?;
+    let patch: ParticipantPatch = super::from_object(body)?;
     change(
         &state,
         &caller,
