@@ -24,6 +24,7 @@ on_both_backends!(
     the_rest_api_is_refused_when_the_tenant_switched_it_off,
     the_openapi_description_lists_every_route_and_the_docs_need_no_cdn,
     layout_occupancy_and_check_ins_are_readable,
+    a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once,
 );
 
 async fn the_demo_hands_out_a_working_key_and_revokes_it_at_the_next_start(backend: Backend) {
@@ -701,8 +702,15 @@ async fn a_key_of_one_tenant_cannot_see_or_change_another_tenants_data(backend: 
         (Method::GET, format!("/events/{event}/checkpoints")),
         (Method::GET, format!("/events/{event}/occupancy")),
         (Method::GET, format!("/events/{event}/access-logs")),
+        (Method::POST, format!("/events/{event}/checkins")),
     ] {
-        let body = (method == Method::PATCH).then(|| json!({"full_name": "Hijacked"}));
+        let body = match method {
+            Method::PATCH => Some(json!({"full_name": "Hijacked"})),
+            Method::POST => Some(
+                json!({"checkpoint_id": uuid::Uuid::now_v7(), "registration_code": "ABCDEFGHJ"}),
+            ),
+            _ => None,
+        };
         let r = api(&s, method.clone(), &key, &path, body).await;
         assert_eq!(
             error_code(r).await,
@@ -971,4 +979,118 @@ async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
         .unwrap()
         .clone();
     assert_eq!(plenary["inside"], 1, "{occupancy}");
+}
+
+async fn a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let demo = s.demo_json();
+    let event = demo["event_id"].as_str().unwrap().to_owned();
+    let (entry, _) = checkpoint(&demo, "Main gate entry");
+    let delegates: Vec<&Value> = demo["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["status"] == "approved" && t["blocked"] == false && t["category"] == "Delegate"
+        })
+        .collect();
+    let (first, second) = (delegates[0], delegates[1]);
+    let check_in = |body: Value, idem: Option<&'static str>| {
+        let mut req = s
+            .http
+            .post(s.at(&format!("/api/v1/events/{event}/checkins")))
+            .bearer_auth(&key)
+            .json(&body);
+        if let Some(k) = idem {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send()
+    };
+    let by_qr = json!({"checkpoint_id": entry, "payload": first["payload"]});
+    let admitted = check_in(by_qr.clone(), Some("turnstile-3-0001"))
+        .await
+        .unwrap();
+    assert_eq!(admitted.status(), 200);
+    let admitted: Value = admitted.json().await.unwrap();
+    assert_eq!(admitted["verdict"], "VALID", "{admitted}");
+    assert_eq!(admitted["admitted"], true);
+    assert_eq!(admitted["movement"], "in");
+    assert_eq!(admitted["participant"]["id"], first["participant_id"]);
+
+    // The turnstile retries after a timeout: the same answer, no second scan.
+    let retried: Value = check_in(by_qr.clone(), Some("turnstile-3-0001"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(retried["scan_id"], admitted["scan_id"]);
+    assert_eq!(retried["verdict"], "VALID");
+    // A new presentation of the same badge without an exit is anti-passback.
+    let again: Value = check_in(by_qr, None).await.unwrap().json().await.unwrap();
+    assert_eq!(again["verdict"], "ALREADY_SCANNED", "{again}");
+    assert_eq!(again["admitted"], false);
+
+    let by_code: Value = check_in(
+        json!({"checkpoint_id": entry, "registration_code": second["registration_code"].as_str().unwrap().to_lowercase()}),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(by_code["verdict"], "VALID", "{by_code}");
+
+    let logs: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        &format!(
+            "/events/{event}/access-logs?participant_id={}",
+            first["participant_id"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let logs = logs["data"].as_array().unwrap();
+    assert_eq!(logs.len(), 2, "one admitted scan and one refusal: {logs:?}");
+    assert!(logs
+        .iter()
+        .all(|l| l["source"] == "api" && l["device_id"].is_null()));
+
+    let both = check_in(
+        json!({"checkpoint_id": entry, "payload": first["payload"], "registration_code": "X"}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(both).await, (422, "invalid_body".to_owned()));
+    let nowhere = check_in(
+        json!({"checkpoint_id": uuid::Uuid::now_v7(), "payload": first["payload"]}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        error_code(nowhere).await,
+        (422, "unknown_checkpoint".to_owned())
+    );
+
+    let session = s.admin_session().await;
+    let (reader, _) = new_key(&s, &session, &["access-logs:read"]).await;
+    let refused = s
+        .http
+        .post(s.at(&format!("/api/v1/events/{event}/checkins")))
+        .bearer_auth(&reader)
+        .json(&json!({"checkpoint_id": entry, "payload": second["payload"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("check-ins:write"));
 }

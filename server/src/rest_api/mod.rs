@@ -14,6 +14,7 @@
 //! [`ApiCaller`]: crate::auth::ApiCaller
 
 mod access_logs;
+mod check_ins;
 mod events;
 pub mod idempotency;
 mod layout;
@@ -53,6 +54,7 @@ api_routes! {
     get "/events/{event_id}/checkpoints" => layout::checkpoints;
     get "/events/{event_id}/occupancy" => occupancy::show;
     get "/events/{event_id}/access-logs" => access_logs::list;
+    post "/events/{event_id}/checkins" => check_ins::create;
     get "/participants" => participants::list;
     post "/participants" => participants::create;
     get "/participants/{participant_id}" => participants::show;
@@ -110,6 +112,15 @@ pub struct Page<T> {
     pub data: Vec<T>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Who a verdict is about, as the gate shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ParticipantSummaryView {
+    pub id: uuid::Uuid,
+    pub full_name: String,
+    pub category: String,
+    pub organisation: Option<String>,
 }
 
 /// A list that is never paged (an event's zones, its checkpoints).

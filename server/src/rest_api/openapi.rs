@@ -13,11 +13,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::access_logs::AccessLogView;
+use super::check_ins::{CheckInRequest, CheckInView, Direction};
 use super::events::EventView;
 use super::layout::{CheckpointView, ZoneView};
 use super::occupancy::{OccupancyView, ZoneOccupancyView};
 use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Status};
-use super::{ErrorBody, ErrorDetail};
+use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,6 +42,7 @@ use super::{ErrorBody, ErrorDetail};
         super::layout::checkpoints,
         super::occupancy::show,
         super::access_logs::list,
+        super::check_ins::create,
         super::participants::list,
         super::participants::create,
         super::participants::show,
@@ -50,11 +52,13 @@ use super::{ErrorBody, ErrorDetail};
     components(schemas(
         ErrorBody, ErrorDetail, EventView, ZoneView, CheckpointView, OccupancyView,
         ZoneOccupancyView, AccessLogView, ParticipantView, NewParticipant, ParticipantPatch, Status,
+        CheckInRequest, CheckInView, Direction, ParticipantSummaryView,
     )),
     modifiers(&KeySchemes),
     tags(
         (name = "events"), (name = "layout", description = "Zones and checkpoints"),
         (name = "participants"), (name = "access-logs", description = "Check-ins: every scan and its verdict"),
+        (name = "check-ins", description = "Deciding a badge at a checkpoint"),
         (name = "occupancy"), (name = "meta", description = "This description"),
     )
 )]
