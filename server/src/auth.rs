@@ -6,18 +6,21 @@
 //! - Admins send `Authorization: Bearer <session token>` (or the `gatehouse_session` cookie) from
 //!   `POST /admin/v1/login`. Permission checks go through [`AdminCaller::require`].
 //! - Integrators send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`
-//!   ([`ApiCaller`]); scope checks go through [`ApiCaller::require`].
+//!   ([`ApiCaller`]); scope checks go through [`ApiCaller::require`]. The extractor also refuses
+//!   tenants without the `REST_API` feature and keys over their rate limit.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use gatehouse_core::TenantId;
 
 use crate::crypto::digest;
 use crate::db::devices::Device;
 use crate::db::{self, now_ms};
 use crate::error::ApiError;
-use crate::permissions::Permission;
+use crate::permissions::{FeatureFlag, Permission};
+use crate::rest_api::rate_limit::DecisionSlot;
 use crate::state::AppState;
 
 /// The cookie that may carry an admin session (for the dashboard).
@@ -156,6 +159,11 @@ impl ApiCaller {
         self.key.tenant_id
     }
 
+    /// The key as the author of changes in the audit log.
+    pub fn actor(&self) -> db::audit::Actor {
+        db::audit::Actor::ApiKey(self.key.id)
+    }
+
     /// Refuses with 403 unless the key's scopes allow `scope` (`resource:action`).
     pub fn require(&self, scope: &str) -> Result<(), ApiError> {
         if crate::api_keys::allows(&self.key.scopes, scope) {
@@ -212,6 +220,33 @@ impl FromRequestParts<AppState> for ApiCaller {
             return Err(ApiError::unauthorized(
                 "api_key_expired",
                 format!("API key {} has expired", key.prefix),
+            ));
+        }
+        if !db::tenants::features(state.db(), key.tenant_id)
+            .await?
+            .contains(&FeatureFlag::RestApi)
+        {
+            return Err(ApiError::forbidden(
+                "feature_disabled",
+                "the REST API is switched off for this tenant (feature flag REST_API); \
+                 an administrator of the tenant can switch it on",
+            ));
+        }
+        let per_minute = u32::try_from(key.rate_limit_per_minute).unwrap_or(u32::MAX);
+        let decision = state
+            .rate_limits()
+            .check(key.id, per_minute, std::time::Instant::now());
+        if let Some(slot) = parts.extensions.get::<DecisionSlot>() {
+            slot.put(decision);
+        }
+        if !decision.allowed {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "API key {} may make {per_minute} requests per minute; retry in {} s",
+                    key.prefix, decision.retry_after_seconds
+                ),
             ));
         }
         let mut tx = state.db().begin().await?;

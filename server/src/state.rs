@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::crypto::MasterKey;
 use crate::db::Db;
 use crate::layout_cache::LayoutCache;
+use crate::rest_api::rate_limit::RateLimiter;
 
 /// How many change notices a slow live view may fall behind before it re-reads from scratch.
 const LIVE_BACKLOG: usize = 1024;
@@ -27,6 +28,7 @@ struct Inner {
     layouts: LayoutCache,
     /// Wakes this node's webhook worker when a transaction enqueued deliveries.
     webhooks: tokio::sync::Notify,
+    rate_limits: RateLimiter,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
                 live,
                 layouts: LayoutCache::default(),
                 webhooks: tokio::sync::Notify::new(),
+                rate_limits: RateLimiter::default(),
             }),
         }
     }
@@ -59,6 +62,11 @@ impl AppState {
     /// Key rings, checkpoints and zones per event, for the scan paths.
     pub fn layouts(&self) -> &LayoutCache {
         &self.inner.layouts
+    }
+
+    /// The REST API's per-key token buckets.
+    pub fn rate_limits(&self) -> &RateLimiter {
+        &self.inner.rate_limits
     }
 
     /// Tells live views that the event's scans or occupancy changed.

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{now_ms, Backend, Server};
+use std::collections::HashSet;
+
+use common::{checkpoint, now_ms, ticket, Backend, Server};
+use gatehouse_core::protocol::{OnlineScanRequest, Presented};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -12,6 +15,16 @@ on_both_backends!(
     a_key_reaches_only_what_its_scopes_allow,
     bad_key_requests_are_refused_and_create_nothing,
     the_demo_hands_out_a_working_key_and_revokes_it_at_the_next_start,
+    a_participant_is_created_read_and_changed_with_etags,
+    a_retried_create_with_the_same_idempotency_key_creates_one_participant,
+    pagination_walks_every_demo_participant_exactly_once,
+    a_key_of_one_tenant_cannot_see_or_change_another_tenants_data,
+    a_refusal_for_scope_names_the_scope_that_is_missing,
+    a_key_over_its_rate_limit_gets_429_with_retry_after,
+    the_rest_api_is_refused_when_the_tenant_switched_it_off,
+    the_openapi_description_lists_every_route_and_the_docs_need_no_cdn,
+    layout_occupancy_and_check_ins_are_readable,
+    a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once,
 );
 
 async fn the_demo_hands_out_a_working_key_and_revokes_it_at_the_next_start(backend: Backend) {
@@ -307,4 +320,777 @@ async fn bad_key_requests_are_refused_and_create_nothing(backend: Backend) {
         .collect();
     assert_eq!(keys.len(), 1, "{listed}");
     assert_eq!(keys[0]["rate_limit_per_minute"], 42);
+}
+
+// ---- resources, limits, idempotency, preconditions, OpenAPI ----
+
+/// Runs SQL on the test server's database, as an operator would (a second tenant, a feature
+/// switched off): the API has no route for either.
+async fn operator_sql(s: &Server, sql: &str) {
+    use sqlx::Connection;
+    match &s.database_url {
+        Some(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+        }
+        None => {
+            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+        }
+    }
+}
+
+/// One text value read from the test server's database.
+async fn operator_text(s: &Server, sql: &str) -> String {
+    use sqlx::Connection;
+    match &s.database_url {
+        Some(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        }
+        None => {
+            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        }
+    }
+}
+
+fn demo_key(s: &Server) -> String {
+    s.demo_json()["api_key"].as_str().unwrap().to_owned()
+}
+
+async fn api(
+    s: &Server,
+    method: reqwest::Method,
+    key: &str,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = s
+        .http
+        .request(method, s.at(&format!("/api/v1{path}")))
+        .bearer_auth(key);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+fn new_participant(s: &Server, name: &str) -> Value {
+    let demo = s.demo_json();
+    let plenary = demo["zones"][0]["id"].clone();
+    json!({
+        "event_id": demo["event_id"],
+        "full_name": name,
+        "category": "Delegate",
+        "status": "approved",
+        "zone_ids": [plenary],
+        "email": "amina@example.org",
+        "organisation": "African Union",
+    })
+}
+
+fn etag(r: &reqwest::Response) -> String {
+    r.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+async fn a_participant_is_created_read_and_changed_with_etags(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let created = api(
+        &s,
+        reqwest::Method::POST,
+        &key,
+        "/participants",
+        Some(new_participant(&s, "Amina Tadesse")),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let first_tag = etag(&created);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = created.json().await.unwrap();
+    let p = &body["data"];
+    let id = p["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/api/v1/participants/{id}"));
+    assert_eq!(p["full_name"], "Amina Tadesse");
+    assert_eq!(p["status"], "approved");
+    assert_eq!(p["credential_seq"], 0);
+    assert_eq!(p["registration_code"].as_str().unwrap().len(), 9);
+
+    let read = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        &format!("/participants/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(read.status(), 200);
+    assert_eq!(
+        etag(&read),
+        first_tag,
+        "an unchanged participant keeps its ETag"
+    );
+    let not_modified = s
+        .http
+        .get(s.at(&format!("/api/v1/participants/{id}")))
+        .bearer_auth(&key)
+        .header("If-None-Match", &first_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), 304);
+
+    let patch = |tag: String, body: Value| {
+        s.http
+            .patch(s.at(&format!("/api/v1/participants/{id}")))
+            .bearer_auth(&key)
+            .header("If-Match", tag)
+            .json(&body)
+            .send()
+    };
+    let changed = patch(
+        first_tag.clone(),
+        json!({"organisation": "IGAD", "email": null, "category": "Speaker"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.status(), 200);
+    let second_tag = etag(&changed);
+    assert_ne!(second_tag, first_tag);
+    let after: Value = changed.json().await.unwrap();
+    assert_eq!(after["data"]["organisation"], "IGAD");
+    assert_eq!(after["data"]["email"], Value::Null);
+    assert_eq!(after["data"]["category"], "Speaker");
+    assert_eq!(after["data"]["full_name"], "Amina Tadesse", "untouched");
+
+    // A client still holding the first ETag is told, and changes nothing.
+    let stale = patch(first_tag, json!({"organisation": "Lost update"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(stale).await,
+        (412, "precondition_failed".to_owned())
+    );
+    let now: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        &format!("/participants/{id}"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(now["data"]["organisation"], "IGAD");
+
+    let bad = patch(second_tag.clone(), json!({"category": "Astronaut"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(bad).await,
+        (422, "invalid_participant".to_owned())
+    );
+
+    // DELETE revokes: the record stays, cancelled.
+    let revoked = s
+        .http
+        .delete(s.at(&format!("/api/v1/participants/{id}")))
+        .bearer_auth(&key)
+        .header("If-Match", &second_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let gone: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        &format!("/participants/{id}"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(gone["data"]["status"], "cancelled");
+
+    // The audit log names the API key as the author of each change.
+    let session = s.admin_session().await;
+    let audit: Value = s
+        .http
+        .get(s.at("/admin/v1/audit"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine: Vec<&Value> = audit["entries"]
+        .as_array()
+        .expect("audit entries")
+        .iter()
+        .filter(|e| e["entity_id"] == id.as_str())
+        .collect();
+    let actions: HashSet<&str> = mine.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        HashSet::from([
+            "participant.created",
+            "participant.updated",
+            "participant.revoked"
+        ]),
+        "{audit}"
+    );
+    assert!(mine
+        .iter()
+        .all(|e| e["actor"].as_str().unwrap().starts_with("api_key:")));
+}
+
+async fn a_retried_create_with_the_same_idempotency_key_creates_one_participant(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let body = new_participant(&s, "Idempotent Ibrahim");
+    let post = |body: Value, idem: &'static str| {
+        s.http
+            .post(s.at("/api/v1/participants"))
+            .bearer_auth(&key)
+            .header("Idempotency-Key", idem)
+            .json(&body)
+            .send()
+    };
+    let first = post(body.clone(), "order-7781").await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let retry = post(body.clone(), "order-7781").await.unwrap();
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry, first, "the retry gets the first answer");
+
+    let found: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        "/participants?q=Idempotent%20Ibrahim",
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+
+    let mut other = body.clone();
+    other["full_name"] = json!("Someone Else");
+    let reused = post(other, "order-7781").await.unwrap();
+    assert_eq!(
+        error_code(reused).await,
+        (422, "idempotency_key_reused".to_owned())
+    );
+    // A new key is a new request.
+    let second = post(body, "order-7782").await.unwrap();
+    assert_eq!(second.status(), 201);
+    let second: Value = second.json().await.unwrap();
+    assert_ne!(second["data"]["id"], first["data"]["id"]);
+}
+
+async fn pagination_walks_every_demo_participant_exactly_once(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let walk = |query: &'static str| {
+        let s = &s;
+        let key = key.clone();
+        async move {
+            let mut seen = Vec::new();
+            let mut cursor: Option<String> = None;
+            let mut pages = 0;
+            loop {
+                let path = match &cursor {
+                    Some(c) => format!("/participants?{query}&cursor={c}"),
+                    None => format!("/participants?{query}"),
+                };
+                let page: Value = api(s, reqwest::Method::GET, &key, &path, None)
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                pages += 1;
+                seen.extend(page["data"].as_array().unwrap().iter().cloned());
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            (seen, pages)
+        }
+    };
+    let (everyone, pages) = walk("limit=1000").await;
+    let ids: HashSet<&str> = everyone.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(everyone.len(), 5_000);
+    assert_eq!(ids.len(), 5_000, "no participant twice");
+    assert!((5..=6).contains(&pages), "{pages} pages");
+
+    let (approved, _) = walk("limit=500&status=approved").await;
+    let expected = everyone
+        .iter()
+        .filter(|p| p["status"] == "approved")
+        .count();
+    assert_eq!(approved.len(), expected);
+    assert!(approved.iter().all(|p| p["status"] == "approved"));
+
+    let (vips, _) = walk("limit=1000&category=VIP").await;
+    assert!(!vips.is_empty() && vips.iter().all(|p| p["category"] == "VIP"));
+
+    let (none_newer, _) = walk("updated_since=99999999999999").await;
+    assert!(none_newer.is_empty());
+
+    let bad = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        "/participants?cursor=nope",
+        None,
+    )
+    .await;
+    assert_eq!(error_code(bad).await, (400, "invalid_cursor".to_owned()));
+    let bad = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        "/participants?limit=0",
+        None,
+    )
+    .await;
+    assert_eq!(error_code(bad).await, (400, "invalid_limit".to_owned()));
+}
+
+async fn a_key_of_one_tenant_cannot_see_or_change_another_tenants_data(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let (tenant, event, person) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    operator_sql(
+        &s,
+        &format!(
+            "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
+             INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'REST_API', 1);
+             INSERT INTO events (id, tenant_id, name, starts_at, ends_at, time_zone, created_at)
+               VALUES ('{event}', '{tenant}', 'Other summit', 0, 1, 'UTC', 0);
+             INSERT INTO participants (id, tenant_id, event_id, full_name, category, status, zone_ids,
+               credential_seq, blocked, registration_code, created_at, updated_at)
+               VALUES ('{person}', '{tenant}', '{event}', 'Other Person', 'Delegate', 'approved', '[]', 0, 0,
+               'ABCDEFGHJ', 0, 0);"
+        ),
+    )
+    .await;
+    use reqwest::Method;
+    for (method, path) in [
+        (Method::GET, format!("/participants/{person}")),
+        (Method::PATCH, format!("/participants/{person}")),
+        (Method::DELETE, format!("/participants/{person}")),
+        (Method::GET, format!("/events/{event}")),
+        (Method::GET, format!("/events/{event}/zones")),
+        (Method::GET, format!("/events/{event}/checkpoints")),
+        (Method::GET, format!("/events/{event}/occupancy")),
+        (Method::GET, format!("/events/{event}/access-logs")),
+        (Method::POST, format!("/events/{event}/checkins")),
+    ] {
+        let body = match method {
+            Method::PATCH => Some(json!({"full_name": "Hijacked"})),
+            Method::POST => Some(
+                json!({"checkpoint_id": uuid::Uuid::now_v7(), "registration_code": "ABCDEFGHJ"}),
+            ),
+            _ => None,
+        };
+        let r = api(&s, method.clone(), &key, &path, body).await;
+        assert_eq!(
+            error_code(r).await,
+            (404, "not_found".to_owned()),
+            "{method} {path}"
+        );
+    }
+    let mut foreign = new_participant(&s, "Smuggled In");
+    foreign["event_id"] = json!(event);
+    foreign["zone_ids"] = json!([]);
+    let r = api(&s, Method::POST, &key, "/participants", Some(foreign)).await;
+    assert_eq!(error_code(r).await, (422, "unknown_event".to_owned()));
+    let listed: Value = api(
+        &s,
+        Method::GET,
+        &key,
+        &format!("/participants?event_id={event}"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(listed["data"], json!([]));
+    let events: Value = api(&s, Method::GET, &key, "/events", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["data"].as_array().unwrap().len(), 1);
+    let after = operator_text(
+        &s,
+        &format!("SELECT full_name || '/' || status FROM participants WHERE id = '{person}'"),
+    )
+    .await;
+    assert_eq!(after, "Other Person/approved", "untouched");
+}
+
+async fn a_refusal_for_scope_names_the_scope_that_is_missing(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let (reader, _) = new_key(&s, &session, &["participants:read"]).await;
+    let refused = api(
+        &s,
+        reqwest::Method::POST,
+        &reader,
+        "/participants",
+        Some(new_participant(&s, "Not Allowed")),
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "insufficient_scope");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("participants:write"),
+        "{body}"
+    );
+    let event = s.demo_json()["event_id"].as_str().unwrap().to_owned();
+    for (path, scope) in [
+        (format!("/events/{event}/zones"), "zones:read"),
+        (format!("/events/{event}/checkpoints"), "checkpoints:read"),
+        (format!("/events/{event}/occupancy"), "occupancy:read"),
+        (format!("/events/{event}/access-logs"), "access-logs:read"),
+    ] {
+        let r = api(&s, reqwest::Method::GET, &reader, &path, None).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"]["message"].as_str().unwrap().contains(scope));
+    }
+    let allowed = api(
+        &s,
+        reqwest::Method::GET,
+        &reader,
+        "/participants?limit=1",
+        None,
+    )
+    .await;
+    assert_eq!(allowed.status(), 200);
+}
+
+async fn a_key_over_its_rate_limit_gets_429_with_retry_after(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let made = create_key(
+        &s,
+        &session,
+        json!({"name": "Tiny", "scopes": ["events:read"], "tier": "CUSTOM", "rate_limit_per_minute": 3}),
+    )
+    .await;
+    let key = made.json::<Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for remaining in ["2", "1", "0"] {
+        let r = api(&s, reqwest::Method::GET, &key, "/events", None).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["ratelimit-limit"], "3");
+        assert_eq!(r.headers()["ratelimit-remaining"], remaining);
+        assert!(r.headers()["ratelimit-reset"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .is_ok());
+    }
+    let refused = api(&s, reqwest::Method::GET, &key, "/events", None).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    assert_eq!(refused.headers()["ratelimit-remaining"], "0");
+    assert_eq!(error_code(refused).await, (429, "rate_limited".to_owned()));
+    // Another key of the tenant has a bucket of its own.
+    let other = api(&s, reqwest::Method::GET, &demo_key(&s), "/events", None).await;
+    assert_eq!(other.status(), 200);
+}
+
+async fn the_rest_api_is_refused_when_the_tenant_switched_it_off(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    assert_eq!(
+        api(&s, reqwest::Method::GET, &key, "/events", None)
+            .await
+            .status(),
+        200
+    );
+    operator_sql(
+        &s,
+        "UPDATE tenant_features SET enabled = 0 WHERE flag = 'REST_API'",
+    )
+    .await;
+    let refused = api(&s, reqwest::Method::GET, &key, "/events", None).await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "feature_disabled");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("REST_API"));
+}
+
+async fn the_openapi_description_lists_every_route_and_the_docs_need_no_cdn(backend: Backend) {
+    let s = Server::demo(backend).await;
+    // Public: no key needed to read how to use the API.
+    let spec: Value = s
+        .http
+        .get(s.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        spec["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        spec["openapi"]
+    );
+    for (method, path) in gatehouse_server::rest_api::ROUTES {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} is served but missing from openapi.json"
+        );
+    }
+    // And the other way: every described operation is served (the router's own 404 and 405
+    // say "this API route" and method_not_allowed; a handler's 404 names what it looked for).
+    let key = demo_key(&s);
+    let event = s.demo_json()["event_id"].as_str().unwrap().to_owned();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{event_id}", &event)
+            .replace("{participant_id}", &uuid::Uuid::now_v7().to_string());
+        for method in ops.as_object().unwrap().keys() {
+            let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+            let body =
+                matches!(method, reqwest::Method::POST | reqwest::Method::PATCH).then(|| json!({}));
+            let r = api(&s, method.clone(), &key, &concrete, body).await;
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap();
+            assert!(
+                status != 405 && !text.contains("this API route"),
+                "{method} {path} is described but not served: {status} {text}"
+            );
+        }
+    }
+
+    let docs = s.http.get(s.at("/api/v1/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = docs.text().await.unwrap();
+    for (_, path) in gatehouse_server::rest_api::ROUTES {
+        assert!(html.contains(path), "the docs page shows {path}");
+    }
+    for external in ["src=\"http", "href=\"http", "@import", "<script"] {
+        assert!(
+            !html.contains(external),
+            "the docs page loads nothing from elsewhere ({external})"
+        );
+    }
+}
+
+async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let demo = s.demo_json();
+    let event = demo["event_id"].as_str().unwrap();
+    let get = |path: String| {
+        let s = &s;
+        let key = key.clone();
+        async move {
+            let r = api(s, reqwest::Method::GET, &key, &path, None).await;
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let zones = get(format!("/events/{event}/zones")).await;
+    assert_eq!(zones["data"].as_array().unwrap().len(), 2);
+    let checkpoints = get(format!("/events/{event}/checkpoints")).await;
+    assert_eq!(checkpoints["data"].as_array().unwrap().len(), 3);
+
+    // One check-in decided online by a paired gate.
+    let (gate, _) = s.pair_demo_devices().await;
+    let t = ticket(&demo, |t| {
+        t["status"] == "approved" && t["blocked"] == false && t["category"] == "Delegate"
+    });
+    let (entry, _) = checkpoint(&demo, "Main gate entry");
+    let scan = s
+        .http
+        .post(s.at("/sync/v1/scan"))
+        .bearer_auth(&gate.device_token)
+        .json(&OnlineScanRequest {
+            scan_id: gatehouse_core::ScanId(uuid::Uuid::now_v7()),
+            presented: Presented::Payload(t["payload"].as_str().unwrap().to_owned()),
+            checkpoint_id: entry.parse().unwrap(),
+            requested: None,
+            override_reason: None,
+            device_time: now_ms(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scan.status(), 200);
+
+    let logs = get(format!("/events/{event}/access-logs?verdict=VALID")).await;
+    let logs = logs["data"].as_array().unwrap();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(logs[0]["participant_id"], t["participant_id"]);
+    assert_eq!(logs[0]["movement"], "in");
+    let none = get(format!("/events/{event}/access-logs?verdict=BLOCKED")).await;
+    assert_eq!(none["data"], json!([]));
+
+    let occupancy = get(format!("/events/{event}/occupancy")).await;
+    let plenary = occupancy["data"]["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["name"] == "Plenary hall")
+        .unwrap()
+        .clone();
+    assert_eq!(plenary["inside"], 1, "{occupancy}");
+}
+
+async fn a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let demo = s.demo_json();
+    let event = demo["event_id"].as_str().unwrap().to_owned();
+    let (entry, _) = checkpoint(&demo, "Main gate entry");
+    let delegates: Vec<&Value> = demo["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["status"] == "approved" && t["blocked"] == false && t["category"] == "Delegate"
+        })
+        .collect();
+    let (first, second) = (delegates[0], delegates[1]);
+    let check_in = |body: Value, idem: Option<&'static str>| {
+        let mut req = s
+            .http
+            .post(s.at(&format!("/api/v1/events/{event}/checkins")))
+            .bearer_auth(&key)
+            .json(&body);
+        if let Some(k) = idem {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send()
+    };
+    let by_qr = json!({"checkpoint_id": entry, "payload": first["payload"]});
+    let admitted = check_in(by_qr.clone(), Some("turnstile-3-0001"))
+        .await
+        .unwrap();
+    assert_eq!(admitted.status(), 200);
+    let admitted: Value = admitted.json().await.unwrap();
+    assert_eq!(admitted["verdict"], "VALID", "{admitted}");
+    assert_eq!(admitted["admitted"], true);
+    assert_eq!(admitted["movement"], "in");
+    assert_eq!(admitted["participant"]["id"], first["participant_id"]);
+
+    // The turnstile retries after a timeout: the same answer, no second scan.
+    let retried: Value = check_in(by_qr.clone(), Some("turnstile-3-0001"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(retried["scan_id"], admitted["scan_id"]);
+    assert_eq!(retried["verdict"], "VALID");
+    // A new presentation of the same badge without an exit is anti-passback.
+    let again: Value = check_in(by_qr, None).await.unwrap().json().await.unwrap();
+    assert_eq!(again["verdict"], "ALREADY_SCANNED", "{again}");
+    assert_eq!(again["admitted"], false);
+
+    let by_code: Value = check_in(
+        json!({"checkpoint_id": entry, "registration_code": second["registration_code"].as_str().unwrap().to_lowercase()}),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(by_code["verdict"], "VALID", "{by_code}");
+
+    let logs: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        &format!(
+            "/events/{event}/access-logs?participant_id={}",
+            first["participant_id"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let logs = logs["data"].as_array().unwrap();
+    assert_eq!(logs.len(), 2, "one admitted scan and one refusal: {logs:?}");
+    assert!(logs
+        .iter()
+        .all(|l| l["source"] == "api" && l["device_id"].is_null()));
+
+    let both = check_in(
+        json!({"checkpoint_id": entry, "payload": first["payload"], "registration_code": "X"}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(both).await, (422, "invalid_body".to_owned()));
+    let nowhere = check_in(
+        json!({"checkpoint_id": uuid::Uuid::now_v7(), "payload": first["payload"]}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        error_code(nowhere).await,
+        (422, "unknown_checkpoint".to_owned())
+    );
+
+    let session = s.admin_session().await;
+    let (reader, _) = new_key(&s, &session, &["access-logs:read"]).await;
+    let refused = s
+        .http
+        .post(s.at(&format!("/api/v1/events/{event}/checkins")))
+        .bearer_auth(&reader)
+        .json(&json!({"checkpoint_id": entry, "payload": second["payload"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("check-ins:write"));
 }

@@ -24,6 +24,8 @@ pub enum Source {
     Device,
     /// On the server, through `POST /sync/v1/scan`.
     Online,
+    /// On the server, asked by an integrator through `POST /api/v1/events/{id}/checkins`.
+    Api,
 }
 
 impl Source {
@@ -31,6 +33,7 @@ impl Source {
         match self {
             Source::Device => "device",
             Source::Online => "online",
+            Source::Api => "api",
         }
     }
 }

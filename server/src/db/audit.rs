@@ -7,11 +7,13 @@ use serde::Serialize;
 
 use super::{exec_tx, now_ms, on_pool, Db, Tx};
 
-/// Who made a change: an admin user, a device, or the server itself (seeding, migrations).
+/// Who made a change: an admin user, a device, an integrator's API key, or the server itself
+/// (seeding, migrations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     User(uuid::Uuid),
     Device(gatehouse_core::DeviceId),
+    ApiKey(uuid::Uuid),
     System(&'static str),
 }
 
@@ -20,6 +22,7 @@ impl std::fmt::Display for Actor {
         match self {
             Actor::User(id) => write!(f, "user:{id}"),
             Actor::Device(id) => write!(f, "device:{id}"),
+            Actor::ApiKey(id) => write!(f, "api_key:{id}"),
             Actor::System(what) => write!(f, "system:{what}"),
         }
     }

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod devices;
 pub mod events;
 pub mod feed;
+pub mod idempotency;
 pub mod keys;
 pub mod occupancy;
 pub mod participants;
@@ -79,7 +80,8 @@ macro_rules! exec_tx {
 
 pub use crate::{exec_tx, on_pool, on_tx};
 
-/// Migrations per dialect, in order. A version is applied once and recorded.
+/// Migrations per dialect, in order. A version is applied once and recorded; versions need not be
+/// contiguous (each is checked on its own), so features numbered apart can land in any order.
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_api_keys.sql")),
@@ -88,6 +90,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_dashboard.sql"),
     ),
+    (5, include_str!("../../migrations/sqlite/0005_rest_api.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -102,6 +105,8 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         4,
         include_str!("../../migrations/postgres/0004_dashboard.sql"),
+        5,
+        include_str!("../../migrations/postgres/0005_rest_api.sql"),
     ),
 ];
 

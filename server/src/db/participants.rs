@@ -346,4 +346,154 @@ pub async fn names(
         }
     }
     Ok(out)
+/// A participant with the times of their row (the REST API shows them and pages by them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamped {
+    pub record: ParticipantRecord,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Reads a row selected with [`COLUMNS`] followed by `created_at, updated_at`.
+fn stamped_from_row<'r, R>(r: &'r R) -> Result<Stamped, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(Stamped {
+        record: from_row(r)?,
+        created_at: r.try_get(17)?,
+        updated_at: r.try_get(18)?,
+    })
+}
+
+/// How the REST API narrows a tenant's participants. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct PageFilter {
+    pub event: Option<EventId>,
+    pub status: Option<ParticipantStatus>,
+    pub category: Option<String>,
+    /// Changed at or after this time (ms).
+    pub updated_since: Option<i64>,
+    /// Part of the name or email, or a whole registration code.
+    pub search: Option<String>,
+}
+
+/// One page of the tenant's participants in id order, after the id `after` (keyset pagination:
+/// rows added or changed while a client walks the pages neither repeat nor shift the rest).
+pub async fn page(
+    db: &Db,
+    tenant: TenantId,
+    filter: &PageFilter,
+    after: Option<ParticipantId>,
+    limit: i64,
+) -> Result<Vec<Stamped>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}, created_at, updated_at FROM participants WHERE tenant_id = $1 \
+         AND ($2 = '' OR event_id = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR category = $4) \
+         AND updated_at >= $5 \
+         AND ($6 = '' OR LOWER(full_name) LIKE $7 OR LOWER(COALESCE(email, '')) LIKE $7 OR registration_code = UPPER($6)) \
+         AND id > $8 ORDER BY id LIMIT $9"
+    );
+    let search = filter.search.clone().unwrap_or_default();
+    let like = format!("%{}%", search.to_lowercase());
+    on_pool!(db, p => {
+        let rows = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(filter.event.map(|e| e.to_string()).unwrap_or_default())
+            .bind(filter.status.map(|s| s.as_str()).unwrap_or(""))
+            .bind(filter.category.clone().unwrap_or_default())
+            .bind(filter.updated_since.unwrap_or(i64::MIN))
+            .bind(&search)
+            .bind(&like)
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
+        rows.iter().map(stamped_from_row).collect()
+    })
+}
+
+/// A participant of any event of the tenant, with the times of their row.
+pub async fn find_stamped(
+    db: &Db,
+    tenant: TenantId,
+    id: ParticipantId,
+) -> Result<Option<Stamped>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}, created_at, updated_at FROM participants WHERE tenant_id = $1 AND id = $2"
+    );
+    on_pool!(db, p => {
+        let row = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(p)
+            .await?;
+        row.as_ref().map(stamped_from_row).transpose()
+    })
+}
+
+/// [`find_stamped`] inside a write transaction: what an update compares its precondition with.
+pub async fn find_stamped_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: ParticipantId,
+) -> Result<Option<Stamped>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}, created_at, updated_at FROM participants WHERE tenant_id = $1 AND id = $2"
+    );
+    super::on_tx!(tx, c => {
+        let row = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await?;
+        row.as_ref().map(stamped_from_row).transpose()
+    })
+}
+
+/// Writes every field of `next` a client may change (not its id, event, registration code or
+/// credential sequence) and publishes the new state to the event's feed.
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    next: &ParticipantRecord,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let p = &next.gate;
+    exec_tx!(tx, c => sqlx::query(
+        "UPDATE participants SET full_name = $1, organisation = $2, category = $3, status = $4, zone_ids = $5, \
+         valid_from = $6, valid_until = $7, blocked = $8, email = $9, phone = $10, nationality = $11, \
+         passport_number = $12, date_of_birth = $13, updated_at = $14 WHERE tenant_id = $15 AND id = $16",
+    )
+    .bind(&p.full_name)
+    .bind(&p.organisation)
+    .bind(&p.category)
+    .bind(p.status.as_str())
+    .bind(zone_json(&p.zones))
+    .bind(p.valid_from)
+    .bind(p.valid_until)
+    .bind(flag(p.blocked))
+    .bind(&next.email)
+    .bind(&next.phone)
+    .bind(&next.nationality)
+    .bind(&next.passport_number)
+    .bind(&next.date_of_birth)
+    .bind(now)
+    .bind(tenant.to_string())
+    .bind(p.id.to_string())
+    .execute(c)
+    .await)?;
+    feed::publish(
+        tx,
+        tenant,
+        p.event_id,
+        &[Change::Participant(p.clone())],
+        None,
+    )
+    .await
 }

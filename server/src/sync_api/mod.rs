@@ -54,7 +54,7 @@
 //! [`SyncRefusal`]: gatehouse_core::protocol::SyncRefusal
 
 mod feed;
-mod online;
+pub(crate) mod online;
 mod pair;
 mod scans;
 

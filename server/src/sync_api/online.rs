@@ -1,4 +1,5 @@
-//! `POST /sync/v1/scan`: a device in online mode asks the server to decide. The verdict comes from
+//! `POST /sync/v1/scan`: a device in online mode asks the server to decide (the REST API's
+//! `POST /api/v1/events/{event_id}/checkins` comes through [`decide_and_record`] too). The verdict comes from
 //! the same [`gatehouse_core::decide`] the devices run, with the participant's history read from
 //! the access log, and the scan is recorded exactly once per `scan_id`: asking again (a retry
 //! after a timeout) returns the first answer and records nothing new.
@@ -9,11 +10,10 @@ use gatehouse_core::decide::Credential;
 use gatehouse_core::protocol::{
     Change, OnlineScanRequest, OnlineScanResponse, ParticipantSummary, Presented,
 };
-use gatehouse_core::{decide, AccessLog, ScanInput, TicketError};
+use gatehouse_core::{decide, AccessLog, DeviceId, EventId, ScanInput, TenantId, TicketError};
 
 use crate::auth::DeviceCaller;
 use crate::db::access_logs::{self, Source, StoredScan};
-use crate::db::devices::Device;
 use crate::db::participants::ParticipantRecord;
 use crate::db::{self, now_ms};
 use crate::error::{ApiError, ApiResult};
@@ -26,11 +26,36 @@ pub async fn scan(
     DeviceCaller(device): DeviceCaller,
     JsonBody(req): JsonBody<OnlineScanRequest>,
 ) -> ApiResult<Json<OnlineScanResponse>> {
-    let tenant = device.tenant_id;
-    let event = device.event_id;
+    let asker = Asker {
+        tenant: device.tenant_id,
+        event: device.event_id,
+        device: Some(device.id),
+        source: Source::Online,
+    };
+    Ok(Json(decide_and_record(&state, &asker, &req).await?))
+}
+
+/// Who asks the server to decide a scan: a device in online mode, or an integrator through the
+/// REST API (no device).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asker {
+    pub tenant: TenantId,
+    pub event: EventId,
+    pub device: Option<DeviceId>,
+    pub source: Source,
+}
+
+/// Decides a scan with [`decide`] and records it once per `scan_id`; the same id again gets the
+/// first answer. Every online check-in, whoever asks, comes through here.
+pub(crate) async fn decide_and_record(
+    state: &AppState,
+    asker: &Asker,
+    req: &OnlineScanRequest,
+) -> ApiResult<OnlineScanResponse> {
+    let (tenant, event) = (asker.tenant, asker.event);
     let scan_id = req.scan_id.to_string();
     if let Some(stored) = access_logs::find(state.db(), tenant, &scan_id).await? {
-        return answer_again(&state, &device, stored).await;
+        return answer_again(state, asker, stored).await;
     }
 
     let mut layout = state
@@ -132,7 +157,7 @@ pub async fn scan(
         event_id: event,
         checkpoint_id: checkpoint.id,
         zone_id: zone.id,
-        device_id: Some(device.id),
+        device_id: asker.device,
         participant_id: participant
             .as_ref()
             .map(|p| p.gate.id)
@@ -145,26 +170,19 @@ pub async fn scan(
         device_time: req.device_time,
         corrected_time: now,
     };
-    if !access_logs::insert(&mut tx, tenant, &log, now, now, Source::Online).await? {
+    if !access_logs::insert(&mut tx, tenant, &log, now, now, asker.source).await? {
         // Another request with this scan_id won the race: its answer is the answer.
         drop(tx);
         let stored = access_logs::find(state.db(), tenant, &scan_id)
             .await?
             .ok_or_else(|| ApiError::internal("read back a scan", &scan_id))?;
-        return answer_again(&state, &device, stored).await;
+        return answer_again(state, asker, stored).await;
     }
     if let (true, Some(movement)) = (decision.verdict.admits(), decision.movement) {
         db::occupancy::count_online(&mut tx, tenant, event, zone.id, movement, now).await?;
     }
-    let hook = crate::webhooks::events::scan(&log, Source::Online.as_str());
-    db::feed::publish(
-        &mut tx,
-        tenant,
-        event,
-        &[Change::Scan(log)],
-        Some(device.id),
-    )
-    .await?;
+    let hook = crate::webhooks::events::scan(&log, asker.source.as_str());
+    db::feed::publish(&mut tx, tenant, event, &[Change::Scan(log)], asker.device).await?;
     let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &[hook], now).await?;
     tx.commit().await?;
     if queued > 0 {
@@ -172,7 +190,7 @@ pub async fn scan(
     }
     state.notify(event);
 
-    Ok(Json(OnlineScanResponse {
+    Ok(OnlineScanResponse {
         scan_id: req.scan_id,
         verdict: decision.verdict,
         reason: decision.reason,
@@ -183,28 +201,26 @@ pub async fn scan(
             .as_ref()
             .map(|p| ParticipantSummary::from(&p.gate)),
         server_time: now,
-    }))
+    })
 }
 
 /// The answer to a scan id the server already holds.
 async fn answer_again(
     state: &AppState,
-    device: &Device,
+    asker: &Asker,
     stored: StoredScan,
-) -> ApiResult<Json<OnlineScanResponse>> {
-    if stored.log.event_id != device.event_id {
+) -> ApiResult<OnlineScanResponse> {
+    if stored.log.event_id != asker.event {
         return Err(ApiError::conflict(
             "scan_id_in_use",
             format!("scan id {} is already used by another event", stored.log.id),
         ));
     }
     let participant: Option<ParticipantRecord> = match stored.log.participant_id {
-        Some(id) => {
-            db::participants::find(state.db(), device.tenant_id, device.event_id, id).await?
-        }
+        Some(id) => db::participants::find(state.db(), asker.tenant, asker.event, id).await?,
         None => None,
     };
-    Ok(Json(OnlineScanResponse {
+    Ok(OnlineScanResponse {
         scan_id: stored.log.id,
         verdict: stored.log.verdict,
         reason: stored.log.reason,
@@ -215,5 +231,5 @@ async fn answer_again(
             .as_ref()
             .map(|p| ParticipantSummary::from(&p.gate)),
         server_time: now_ms(),
-    }))
+    })
 }

@@ -1,0 +1,304 @@
+//! The API's OpenAPI 3.1 description, generated from the handlers' `#[utoipa::path]` attributes
+//! and the types' `ToSchema` derives, served at `/api/v1/openapi.json`; and `/api/v1/docs`, a
+//! page rendered from it on the server. The page loads nothing from elsewhere (a venue may be
+//! offline): no scripts, no fonts, no CDN.
+
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use serde_json::Value;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::access_logs::AccessLogView;
+use super::check_ins::{CheckInRequest, CheckInView, Direction};
+use super::events::EventView;
+use super::layout::{CheckpointView, ZoneView};
+use super::occupancy::{OccupancyView, ZoneOccupancyView};
+use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Status};
+use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse REST API",
+        version = "1.0.0",
+        description = "Events, participants, check-ins and occupancy for integrators. \
+            Authenticate with an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`; \
+            each route names the scope it needs. Errors are `{\"error\": {\"code\", \"message\"}}` \
+            with a stable code. Lists page with `cursor` / `next_cursor`. Every answer to a keyed \
+            request carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over \
+            the limit the answer is 429 with `Retry-After`."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        spec,
+        docs,
+        super::events::list,
+        super::events::show,
+        super::layout::zones,
+        super::layout::checkpoints,
+        super::occupancy::show,
+        super::access_logs::list,
+        super::check_ins::create,
+        super::participants::list,
+        super::participants::create,
+        super::participants::show,
+        super::participants::update,
+        super::participants::revoke,
+    ),
+    components(schemas(
+        ErrorBody, ErrorDetail, EventView, ZoneView, CheckpointView, OccupancyView,
+        ZoneOccupancyView, AccessLogView, ParticipantView, NewParticipant, ParticipantPatch, Status,
+        CheckInRequest, CheckInView, Direction, ParticipantSummaryView,
+    )),
+    modifiers(&KeySchemes),
+    tags(
+        (name = "events"), (name = "layout", description = "Zones and checkpoints"),
+        (name = "participants"), (name = "access-logs", description = "Check-ins: every scan and its verdict"),
+        (name = "check-ins", description = "Deciding a badge at a checkpoint"),
+        (name = "occupancy"), (name = "meta", description = "This description"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the two ways to send a key.
+struct KeySchemes;
+
+impl Modify for KeySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A Gatehouse API key (ghk_…)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key_header",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+    }
+}
+
+/// The description as a value.
+pub fn description() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+fn spec_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| description().to_json().unwrap_or_else(|_| "{}".to_owned()))
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 description", content_type = "application/json")))]
+pub async fn spec() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], spec_json())
+}
+
+/// This API's reference as a web page.
+#[utoipa::path(get, path = "/docs", tag = "meta", security(()),
+    responses((status = 200, description = "The reference as HTML", content_type = "text/html")))]
+pub async fn docs() -> Html<&'static str> {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(
+        PAGE.get_or_init(|| {
+            let spec: Value = serde_json::from_str(spec_json()).unwrap_or_default();
+            render(&spec)
+        })
+        .as_str(),
+    )
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A schema's type as a reader would write it: `ParticipantView`, `string`, `[ZoneView]`.
+fn type_name(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
+    }
+    if let Some(items) = schema.get("items") {
+        return format!("[{}]", type_name(items));
+    }
+    if let Some(variants) = schema.get("oneOf").and_then(Value::as_array) {
+        return variants
+            .iter()
+            .map(type_name)
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) => esc(t),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(esc)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ => "object".to_owned(),
+    }
+}
+
+/// The reference page: every operation with its scope, parameters and answers, then every schema.
+fn render(spec: &Value) -> String {
+    let mut out = String::new();
+    let info = &spec["info"];
+    let _ = write!(
+        out,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>\
+         body{{font:15px/1.5 system-ui,sans-serif;max-inline-size:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f23}}\
+         code,pre{{font-family:ui-monospace,monospace}} .op{{border:1px solid #d0d7de;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}}\
+         .m{{display:inline-block;min-inline-size:4.5rem;font-weight:700;text-transform:uppercase}}\
+         .get{{color:#0969da}} .post{{color:#1a7f37}} .patch{{color:#9a6700}} .delete{{color:#cf222e}}\
+         table{{border-collapse:collapse}} td,th{{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:start;vertical-align:top}}\
+         </style></head><body><h1>{title} <small>{version}</small></h1><p>{description}</p>\
+         <p>Base path <code>/api/v1</code>. Machine-readable description: \
+         <a href=\"openapi.json\"><code>openapi.json</code></a> (OpenAPI 3.1).</p><h2>Operations</h2>",
+        title = esc(text(info, "title")),
+        version = esc(text(info, "version")),
+        description = esc(text(info, "description")),
+    );
+    if let Some(paths) = spec["paths"].as_object() {
+        for (path, item) in paths {
+            let Some(ops) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in ops {
+                let scopes: Vec<String> = op["security"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_object)
+                    .flat_map(|o| o.values())
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(esc)
+                    .collect();
+                let _ = write!(
+                    out,
+                    "<section class=\"op\"><h3><span class=\"m {m}\">{m}</span> <code>{p}</code></h3>\
+                     <p>{summary}</p><p>{desc}</p><p>Scope: {scope}</p>",
+                    m = esc(method),
+                    p = esc(path),
+                    summary = esc(text(op, "summary")),
+                    desc = esc(text(op, "description")),
+                    scope = if scopes.is_empty() {
+                        "none (public)".to_owned()
+                    } else {
+                        format!("<code>{}</code>", scopes.join(", "))
+                    },
+                );
+                if let Some(params) = op["parameters"].as_array().filter(|p| !p.is_empty()) {
+                    out.push_str("<table><tr><th>Parameter</th><th>In</th><th>Type</th><th>Description</th></tr>");
+                    for p in params {
+                        let _ = write!(
+                            out,
+                            "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            esc(text(p, "name")),
+                            if p["required"].as_bool() == Some(true) {
+                                " (required)"
+                            } else {
+                                ""
+                            },
+                            esc(text(p, "in")),
+                            type_name(&p["schema"]),
+                            esc(text(p, "description")),
+                        );
+                    }
+                    out.push_str("</table>");
+                }
+                if let Some(body) =
+                    op["requestBody"]["content"]["application/json"]["schema"].as_object()
+                {
+                    let _ = write!(
+                        out,
+                        "<p>Body: {}</p>",
+                        type_name(&Value::Object(body.clone()))
+                    );
+                }
+                if let Some(responses) = op["responses"].as_object() {
+                    out.push_str("<p>Answers: ");
+                    let list: Vec<String> = responses
+                        .iter()
+                        .map(|(status, r)| {
+                            let schema = r["content"]["application/json"]["schema"].clone();
+                            if schema.is_null() {
+                                format!("<code>{}</code>", esc(status))
+                            } else {
+                                format!("<code>{}</code> {}", esc(status), type_name(&schema))
+                            }
+                        })
+                        .collect();
+                    out.push_str(&list.join(", "));
+                    out.push_str("</p>");
+                }
+                out.push_str("</section>");
+            }
+        }
+    }
+    out.push_str("<h2>Schemas</h2>");
+    if let Some(schemas) = spec["components"]["schemas"].as_object() {
+        for (name, schema) in schemas {
+            let _ = write!(
+                out,
+                "<h3 id=\"schema-{n}\">{n}</h3><p>{d}</p>",
+                n = esc(name),
+                d = esc(text(schema, "description"))
+            );
+            if let Some(values) = schema["enum"].as_array() {
+                let values: Vec<String> = values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|v| format!("<code>{}</code>", esc(v)))
+                    .collect();
+                let _ = write!(out, "<p>One of {}</p>", values.join(", "));
+            }
+            if let Some(props) = schema["properties"].as_object() {
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                out.push_str("<table><tr><th>Field</th><th>Type</th><th>Description</th></tr>");
+                for (field, p) in props {
+                    let _ = write!(
+                        out,
+                        "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(field),
+                        if required.contains(&field.as_str()) {
+                            " (required)"
+                        } else {
+                            ""
+                        },
+                        type_name(p),
+                        esc(text(p, "description")),
+                    );
+                }
+                out.push_str("</table>");
+            }
+        }
+    }
+    out.push_str("</body></html>");
+    out
+}
