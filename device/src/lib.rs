@@ -4,6 +4,7 @@
 //! tones, and the scan loop that turns a frame into a verdict. The binary `gatehouse-gate` is the
 //! headless gate for turnstiles, scripts and tests.
 
+pub mod badge;
 pub mod debounce;
 pub mod frames;
 pub mod gate;

@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use gatehouse_core::protocol::{ParticipantSummary, Presented};
-use gatehouse_core::{Checkpoint, Millis, Movement, ParticipantId, RegistrationCode, Verdict};
+use gatehouse_core::{
+    Checkpoint, Millis, Movement, ParticipantId, RegistrationCode, TicketClaims, Verdict,
+};
+use gatehouse_device::badge;
 use gatehouse_device::profile::{Mode, Profile};
 use gatehouse_device::sound::Speaker;
 use gatehouse_sync::store::meta;
@@ -692,13 +695,58 @@ impl Runtime {
         })
     }
 
-    /// Badge printing is not built yet: the kiosk sends the attendee to the help desk.
+    /// Makes the participant's badge: a fresh ticket sealed with the event's newest key (the
+    /// gates accept it like any other), rendered as a PDF, saved in the profile's `badge_dir`
+    /// (relative to the data folder; `badges` by default) and sent to the CUPS queue when the
+    /// profile names one. `printed` is true only when `lp` took the job.
     pub fn print_badge(&self, participant_id: &str) -> Result<PrintOutcome, CommandError> {
+        self.print_badge_with(participant_id, "lp")
+    }
+
+    fn print_badge_with(
+        &self,
+        participant_id: &str,
+        lp_command: &str,
+    ) -> Result<PrintOutcome, CommandError> {
         let who = self.participant(participant_id)?;
-        tracing::warn!(participant = %who.id, "badge printing is not built yet: printed = false");
+        let gate = lock(&self.gate);
+        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
+        let store = station.store();
+        let pairing = store.require_pairing()?;
+        let now = now_ms();
+        let ticket = badge_ticket(store, &pairing, &who, now)?;
+        let rendered = badge::render(&badge::Badge {
+            event: &pairing.event_name,
+            name: &who.full_name,
+            organisation: who.organisation.as_deref(),
+            category: &who.category,
+            registration_code: &who.registration_code,
+            qr_text: &ticket,
+        })
+        .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let printer = gate.profile.printer.clone();
+        drop(gate);
+        let dir = self
+            .config
+            .data
+            .join(printer.badge_dir.unwrap_or_else(|| PathBuf::from("badges")));
+        let file = badge::save(&rendered.pdf, &dir, &who.registration_code, now)
+            .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let printed = match &printer.queue {
+            Some(queue) => {
+                let job = badge::print_file(lp_command, queue, &file)
+                    .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+                tracing::info!(participant = %who.id, queue, job, "badge sent to the printer");
+                true
+            }
+            None => {
+                tracing::info!(participant = %who.id, file = %file.display(), "badge saved");
+                false
+            }
+        };
         Ok(PrintOutcome {
-            printed: false,
-            file: None,
+            printed,
+            file: Some(file.display().to_string()),
         })
     }
 
@@ -743,6 +791,30 @@ impl Runtime {
         }
         true
     }
+}
+
+/// A fresh ticket for `who`, sealed with the event's newest key: what a badge's QR carries.
+fn badge_ticket(
+    store: &Store,
+    pairing: &gatehouse_sync::Pairing,
+    who: &gatehouse_core::Participant,
+    now: Millis,
+) -> Result<String, CommandError> {
+    cache::event_keys(store.conn(), pairing.tenant_id, pairing.event_id)?
+        .issue(
+            &TicketClaims {
+                participant_id: who.id,
+                issued_at: now,
+                credential_seq: who.credential_seq,
+            },
+            rand::random(),
+        )
+        .map_err(|e| {
+            CommandError::new(
+                "badge_ticket",
+                format!("This kiosk cannot issue a ticket yet ({e}): sync it first."),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -1150,6 +1222,44 @@ mod tests {
                 "bad_participant_id"
             );
             assert!(!rt.print_badge(&id).unwrap().printed);
+        }
+
+        #[test]
+        fn a_kiosk_badge_is_saved_without_a_printer_and_sent_to_the_queue_with_one() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let id = d.people[1].id.to_string();
+            let saved = rt.print_badge(&id).unwrap();
+            assert!(!saved.printed);
+            let file = PathBuf::from(saved.file.unwrap());
+            assert!(file.starts_with(d.config.data.join("badges")));
+            assert!(std::fs::read(&file).unwrap().starts_with(b"%PDF-1.4"));
+
+            let queued = device(&format!("{PROFILE}[printer]\nqueue = \"badges\"\n"));
+            let rt = open(&queued);
+            at_the_entrance(&rt);
+            let id = queued.people[1].id.to_string();
+            // `true` and `false` stand in for CUPS's lp (no print server here).
+            assert!(rt.print_badge_with(&id, "true").unwrap().printed);
+            let refused = rt.print_badge_with(&id, "false").unwrap_err();
+            assert_eq!(refused.code, "printer_failed");
+        }
+
+        #[test]
+        fn the_ticket_on_a_kiosk_badge_is_admitted_at_the_gate() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let who = d.people[0].clone();
+            let ticket = {
+                let gate = lock(&rt.gate);
+                let store = gate.station.as_ref().unwrap().store();
+                badge_ticket(store, &store.require_pairing().unwrap(), &who, now_ms()).unwrap()
+            };
+            let scan = rt.scan(&ticket, Source::Camera).unwrap();
+            assert_eq!(scan.verdict, "VALID");
+            assert_eq!(scan.participant.unwrap().name, who.full_name);
         }
 
         #[test]

@@ -26,6 +26,8 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot start the store's background checkpoint thread: {0}")]
+    CheckpointThread(std::io::Error),
     #[error("a stored {what} is unreadable: {detail}")]
     Corrupt { what: &'static str, detail: String },
     #[error("this device is not paired with a server yet: run `pair` first")]
@@ -52,6 +54,7 @@ impl StoreError {
             StoreError::WrongKey => "wrong_key",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::StateDir { .. } => "state_dir",
+            StoreError::CheckpointThread(_) => "checkpoint_thread",
             StoreError::Corrupt { .. } => "corrupt",
             StoreError::NotPaired => "not_paired",
             StoreError::Revoked => "revoked",

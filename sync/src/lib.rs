@@ -23,4 +23,4 @@ pub use clock::Clock;
 pub use engine::{pair, EngineConfig, SyncEngine, SyncReport};
 pub use error::{StoreError, SyncError};
 pub use scan::{read_scanner_line, ScanOptions, ScanOutcome, ScanStation};
-pub use store::{Durability, Pairing, Store};
+pub use store::{Checkpointer, Durability, Pairing, Store};

@@ -20,7 +20,7 @@ use gatehouse_core::{
 use crate::cache;
 use crate::clock::Clock;
 use crate::error::StoreError;
-use crate::store::{Durability, Pairing, Store};
+use crate::store::{Checkpointer, Durability, Pairing, Store};
 
 /// What the person at the gate did, beyond presenting a code.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +66,8 @@ pub struct ScanStation {
     store: Store,
     pairing: Pairing,
     clock: Clock,
+    /// Keeps WAL checkpoints out of the scans' commits (see the store module).
+    _checkpoints: Checkpointer,
 }
 
 impl ScanStation {
@@ -76,10 +78,12 @@ impl ScanStation {
 
     pub fn new(store: Store, clock: Clock) -> Result<Self, StoreError> {
         let pairing = store.require_pairing()?;
+        let _checkpoints = store.background_checkpoints()?;
         Ok(ScanStation {
             store,
             pairing,
             clock,
+            _checkpoints,
         })
     }
 

@@ -13,6 +13,13 @@
 //! - **Migrations**: `PRAGMA user_version` holds the schema version; [`MIGRATIONS`] run in order,
 //!   each in its own transaction.
 //!
+//! - **Checkpoints off the scan path**: SQLite folds the WAL back into the database file
+//!   ("checkpoint") inside whichever commit pushes the WAL past `wal_autocheckpoint` pages, so by
+//!   default one scan in a thousand pays for copying the WAL. A scanning store hands that work to
+//!   a [`Checkpointer`] ([`Store::background_checkpoints`]): a second connection on its own thread
+//!   that runs a `PASSIVE` checkpoint every [`CHECKPOINT_INTERVAL`]. A passive checkpoint never
+//!   waits for, nor blocks, a writer (<https://www.sqlite.org/c3ref/wal_checkpoint_v2.html>).
+//!
 //! The scan path and the sync engine each open their own [`Store`] (their own connection), so a
 //! long feed page never holds up a scan longer than one page's transaction.
 
@@ -20,6 +27,8 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use gatehouse_core::{DeviceId, EventId, TenantId};
@@ -33,6 +42,11 @@ pub const DB_FILE: &str = "gate.db";
 pub const KEY_FILE: &str = "store.key";
 /// How long a connection waits for another one's write transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a [`Checkpointer`] folds the WAL back into the database file.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// The WAL size (pages) at which a commit on a store with a [`Checkpointer`] checkpoints by
+/// itself anyway: a safety net should the background thread fall behind (~40 MB).
+const FALLBACK_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 /// How hard each commit is pushed to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -144,6 +158,23 @@ pub mod meta {
     pub const REVOKED: &str = "revoked";
 }
 
+/// The background WAL checkpoint thread of one store ([`Store::background_checkpoints`]).
+/// Dropping it stops the thread and waits for it.
+#[derive(Debug)]
+pub struct Checkpointer {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// What pairing told this device about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pairing {
@@ -161,6 +192,9 @@ pub struct Pairing {
 pub struct Store {
     conn: Connection,
     dir: PathBuf,
+    db: PathBuf,
+    key: [u8; 32],
+    durability: Durability,
 }
 
 impl std::fmt::Debug for Store {
@@ -182,6 +216,9 @@ impl Store {
         Ok(Store {
             conn,
             dir: dir.to_path_buf(),
+            db,
+            key,
+            durability,
         })
     }
 
@@ -193,7 +230,44 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let conn = Self::connect(db, key, durability)?;
         let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Store { conn, dir })
+        Ok(Store {
+            conn,
+            dir,
+            db: db.to_path_buf(),
+            key: *key,
+            durability,
+        })
+    }
+
+    /// Moves WAL checkpoints off this connection's commits: starts a [`Checkpointer`] on a second
+    /// connection and raises this connection's own automatic checkpoint to a fallback size. Keep
+    /// the returned handle alive as long as this store writes; dropping it stops the thread.
+    pub fn background_checkpoints(&self) -> Result<Checkpointer, StoreError> {
+        let conn = Self::connect(&self.db, &self.key, self.durability)?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", FALLBACK_AUTOCHECKPOINT_PAGES)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || loop {
+                match stopped.recv_timeout(CHECKPOINT_INTERVAL) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        // PASSIVE copies what it can without waiting on readers or writers; a
+                        // busy moment just leaves the rest for the next round.
+                        if let Err(e) =
+                            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                        {
+                            tracing::warn!(error = %e, "background WAL checkpoint failed");
+                        }
+                    }
+                    _ => break,
+                }
+            })
+            .map_err(StoreError::CheckpointThread)?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     fn connect(

@@ -323,3 +323,46 @@ fn the_evidence_export_lists_every_scan_with_the_name() {
     assert!(lines[1].contains("Amina Yusuf") && lines[1].contains("VALID"));
     assert!(lines[2].contains("ALREADY_SCANNED"));
 }
+
+#[test]
+fn scans_reach_the_database_file_itself_without_another_scan_paying_for_it() {
+    // A scanning store folds its WAL into gate.db in the background: a copy of the database file
+    // alone (no -wal beside it) soon holds every scan, although no later commit checkpointed.
+    let dir = tempfile::tempdir().unwrap();
+    let people: Vec<_> = (1..=40)
+        .map(|n| participant(n, &format!("Delegate {n}")))
+        .collect();
+    drop(paired_store(dir.path(), &people));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    for p in &people {
+        let outcome = gate
+            .scan(&payload(p), &entrance, &ScanOptions::default())
+            .unwrap();
+        assert_eq!(outcome.verdict(), Verdict::Valid);
+    }
+
+    let key = std::fs::read_to_string(dir.path().join(gatehouse_sync::store::KEY_FILE)).unwrap();
+    let key: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&key.trim()[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let key: [u8; 32] = key.try_into().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let recorded = loop {
+        let copy = tempfile::tempdir().unwrap();
+        let file = copy.path().join("gate.db");
+        std::fs::copy(dir.path().join(gatehouse_sync::store::DB_FILE), &file).unwrap();
+        let store =
+            gatehouse_sync::Store::open_file(&file, &key, gatehouse_sync::Durability::Normal)
+                .unwrap();
+        let recorded: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM access_log", [], |r| r.get(0))
+            .unwrap();
+        if recorded == 40 || std::time::Instant::now() > deadline {
+            break recorded;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(recorded, 40, "scans still only in the WAL after 30 s");
+}

@@ -73,7 +73,7 @@ export class App {
         this.mount(name, new CheckpointPicker(this.backend, state, onState));
         break;
       case 'kiosk':
-        this.mount(name, new KioskScreen(this.backend, state));
+        this.mount(name, new KioskScreen(this.backend, state, onState));
         break;
       case 'gate':
         this.mount(

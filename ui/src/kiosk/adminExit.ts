@@ -24,8 +24,12 @@ export function hiddenCorner(onLongPress: () => void): HTMLElement {
   return corner;
 }
 
-/** The PIN prompt; `onClose` hides it. */
-export function adminPinDialog(backend: Backend, onClose: () => void): HTMLElement {
+/** The PIN prompt; `onClose` hides it, `onExited` runs once the backend has left kiosk mode. */
+export function adminPinDialog(
+  backend: Backend,
+  onClose: () => void,
+  onExited: () => void = () => undefined,
+): HTMLElement {
   const pin = h('input', {
     type: 'password',
     id: 'admin-pin',
@@ -60,7 +64,9 @@ export function adminPinDialog(backend: Backend, onClose: () => void): HTMLEleme
         return;
       }
       replaceChildren(problem);
-      void attempt(backend.exitKiosk());
+      void attempt(backend.exitKiosk().then(() => true)).then((left) => {
+        if (left) onExited();
+      });
     });
   });
   queueMicrotask(() => pin.focus());

@@ -15,8 +15,11 @@ function kioskState() {
   });
 }
 
+let shown: string[] = [];
+
 function mount(): KioskScreen {
-  kiosk = new KioskScreen(backend, kioskState());
+  shown = [];
+  kiosk = new KioskScreen(backend, kioskState(), (s) => shown.push(s.mode));
   document.body.appendChild(kiosk.el);
   return kiosk;
 }
@@ -153,6 +156,21 @@ describe('the self-service kiosk', () => {
     expect(kiosk.el.textContent).not.toContain('Amina');
   });
 
+  it('sends an attendee to the registration desk for a badge saved where no printer is set', async () => {
+    backend.printOutcome = { printed: false, file: '/var/lib/gatehouse/badges/GH7K-2M9X-1.pdf' };
+    mount();
+    button('Type my code').click();
+    const code = kiosk.el.querySelector<HTMLInputElement>('#kiosk-code');
+    if (!code) throw new Error('no code field');
+    code.value = 'GH7K-2M9X';
+    submit();
+    await vi.advanceTimersByTimeAsync(0);
+    button('Print my badge').click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(kiosk.el.textContent).toContain('collect it at the registration desk');
+    expect(kiosk.el.textContent).not.toContain('printer is not available');
+  });
+
   it('sends an attendee who is refused to the help desk without showing the staff reason', async () => {
     mount();
     await vi.advanceTimersByTimeAsync(0);
@@ -245,5 +263,7 @@ describe('the self-service kiosk', () => {
       { pin: '4321' },
     ]);
     expect(backend.exited).toBe(true);
+    // The app is handed the new state, so it leaves the kiosk screen for the gate.
+    expect(shown).toEqual(['gate']);
   });
 });

@@ -42,9 +42,11 @@ export class KioskScreen implements Screen {
   /** Bumped at every reset: answers for an earlier attendee are dropped, never shown. */
   private session = 0;
 
+  /** `onState` gets the app's state once staff have left kiosk mode with the PIN. */
   constructor(
     private readonly backend: Backend,
     private readonly state: AppState,
+    private readonly onState: (s: AppState) => void = () => undefined,
   ) {
     this.el = h('div', { class: 'screen kiosk-screen' });
     this.idle = new IdleTimer(idleTimeoutMs(state.profile.idle_timeout_s), () => this.reset());
@@ -267,6 +269,7 @@ export class KioskScreen implements Screen {
       bindText(printStatus, 'kiosk.printing');
       void this.ask(this.backend.printBadge({ participant_id: p.id }), 20_000).then((outcome) => {
         if (outcome?.printed) bindText(printStatus, 'kiosk.printed');
+        else if (outcome?.file) bindText(printStatus, 'kiosk.badgeSaved');
         else {
           bindText(printStatus, 'kiosk.printFailed');
           print.disabled = false;
@@ -364,10 +367,14 @@ export class KioskScreen implements Screen {
     this.idle.poke();
     replaceChildren(
       this.overlay,
-      adminPinDialog(this.backend, () => {
-        this.overlay.hidden = true;
-        replaceChildren(this.overlay);
-      }),
+      adminPinDialog(
+        this.backend,
+        () => {
+          this.overlay.hidden = true;
+          replaceChildren(this.overlay);
+        },
+        () => void attempt(this.backend.appState()).then((s) => s && this.onState(s)),
+      ),
     );
     this.overlay.hidden = false;
   }

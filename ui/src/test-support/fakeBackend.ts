@@ -139,12 +139,15 @@ export class FakeBackend implements Backend {
     );
   queueTicket = (args: Parameters<Backend['queueTicket']>[0]) =>
     this.log<QueueTicket>('queue_ticket', args, { number: 42, desk: args.desk, issued_at_ms: 0 });
+  /** What `print_badge` answers: printed by default; a saved file when the kiosk has no printer. */
+  printOutcome: PrintOutcome = { printed: true };
   printBadge = (args: Parameters<Backend['printBadge']>[0]) =>
-    this.log<PrintOutcome>('print_badge', args, { printed: true });
+    this.log<PrintOutcome>('print_badge', args, this.printOutcome);
   verifyAdminPin = (args: Parameters<Backend['verifyAdminPin']>[0]) =>
     this.log('verify_admin_pin', args, args.pin === this.pin);
   exitKiosk = () => {
     this.exited = true;
+    this.state = { ...this.state, mode: 'gate' };
     return this.log('exit_kiosk', undefined, undefined);
   };
   onVerdict = (cb: (r: ScanResult) => void) => this.verdicts.listen(cb);
