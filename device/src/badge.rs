@@ -171,9 +171,29 @@ pub fn render(badge: &Badge) -> Result<Rendered, BadgeError> {
     centred(&mut page, &category, 22.0, 10.0, text_width, 22.0, WHITE);
 
     Ok(Rendered {
-        pdf: document(page.as_bytes()),
+        pdf: document(page.as_bytes(), (PAGE_W, PAGE_H)),
         name_printed,
     })
+}
+
+/// A queue ticket for a receipt printer (58 mm wide): the number large, the desk, the event and
+/// the time it was taken (`HH:MM`, the kiosk's local time as the caller formats it).
+pub fn render_queue_ticket(event: &str, desk: &str, number: u64, taken_at: &str) -> Vec<u8> {
+    const W: f32 = 164.4;
+    const H: f32 = 200.0;
+    let width = W - 2.0 * MARGIN;
+    let mut page = String::new();
+    let line = |page: &mut String, text: &str, size: f32, y: f32| {
+        // Desk and event names in other scripts are left out rather than printed as boxes.
+        if let Some(text) = win_ansi(text) {
+            centred(page, &text, size, 6.0, width, y, BLACK);
+        }
+    };
+    line(&mut page, event, 9.0, H - 28.0);
+    line(&mut page, &number.to_string(), 64.0, H - 110.0);
+    line(&mut page, desk, 14.0, H - 140.0);
+    line(&mut page, taken_at, 10.0, H - 166.0);
+    document(page.as_bytes(), (W, H))
 }
 
 /// Saves a badge as `<dir>/<code>-<unix ms>.pdf`. Returns the file written.
@@ -264,14 +284,15 @@ fn name_lines(name: &[u8], width: f32) -> Vec<Line> {
     }]
 }
 
-/// Draws `text` centred on the page at baseline `y`, at `size` or smaller to fit `width`.
+/// Draws `text` centred between the margins of a page `width` wide inside them, at baseline `y`,
+/// at `size` or smaller to fit.
 fn centred(page: &mut String, text: &[u8], size: f32, min: f32, width: f32, y: f32, fill: &str) {
     if text.is_empty() {
         return;
     }
     let units = text_units(text) as f32;
     let size = fitting_size(text, width).clamp(min, size);
-    let x = ((PAGE_W - units * size / 1000.0) / 2.0).max(MARGIN / 2.0);
+    let x = MARGIN + ((width - units * size / 1000.0) / 2.0).max(-MARGIN / 2.0);
     let _ = writeln!(
         page,
         "{fill}\nBT /F1 {size:.2} Tf {x:.2} {y:.2} Td ({}) Tj ET",
@@ -359,12 +380,12 @@ fn escape(text: &[u8]) -> String {
 }
 
 /// Wraps one page's content stream into a complete PDF file with its cross-reference table.
-fn document(content: &[u8]) -> Vec<u8> {
+fn document(content: &[u8], (width, height): (f32, f32)) -> Vec<u8> {
     let objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
         format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W:.2} {PAGE_H:.2}] \
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.2} {height:.2}] \
              /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
         )
         .into_bytes(),
@@ -512,6 +533,16 @@ mod tests {
             assert!(text_units(&line.text) as f32 * line.size / 1000.0 <= PAGE_W - 2.0 * MARGIN);
         }
         assert_eq!(name_lines(b"Li Wei", PAGE_W - 2.0 * MARGIN).len(), 1);
+    }
+
+    #[test]
+    fn a_queue_ticket_carries_the_number_and_the_desk() {
+        let pdf = render_queue_ticket("Annual Summit 2026", "Accreditation", 42, "08:15");
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("/MediaBox [0 0 164.40 200.00]"));
+        for part in ["(42) Tj", "(Accreditation) Tj", "(08:15) Tj"] {
+            assert!(text.contains(part), "{part} missing");
+        }
     }
 
     #[test]

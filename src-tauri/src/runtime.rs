@@ -15,7 +15,7 @@ use gatehouse_core::{
     Checkpoint, Millis, Movement, ParticipantId, RegistrationCode, TicketClaims, Verdict,
 };
 use gatehouse_device::badge;
-use gatehouse_device::profile::{Mode, Profile};
+use gatehouse_device::profile::{Mode, PrinterSettings, Profile};
 use gatehouse_device::sound::Speaker;
 use gatehouse_sync::store::meta;
 use gatehouse_sync::{
@@ -676,7 +676,13 @@ impl Runtime {
         }
     }
 
+    /// The next number at a desk, counted on this device; printed too when the profile names a
+    /// printer queue.
     pub fn queue_ticket(&self, desk: &str) -> Result<QueueTicket, CommandError> {
+        self.queue_ticket_with(desk, "lp")
+    }
+
+    fn queue_ticket_with(&self, desk: &str, lp_command: &str) -> Result<QueueTicket, CommandError> {
         let gate = lock(&self.gate);
         let desk = Self::desk_name(&gate.profile.queue_desks, desk)?;
         let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
@@ -688,10 +694,33 @@ impl Runtime {
             .unwrap_or(0)
             + 1;
         store.set_meta(&key, &number.to_string())?;
+        let event = store.require_pairing()?.event_name;
+        let printer = gate.profile.printer.clone();
+        drop(gate);
+        let now = now_ms();
+        if let Some(queue) = &printer.queue {
+            // The number is on screen whatever the printer does: a fault is logged, not shown.
+            let taken_at = format!(
+                "{:02}:{:02} UTC",
+                (now / 3_600_000) % 24,
+                (now / 60_000) % 60
+            );
+            let pdf = badge::render_queue_ticket(&event, &desk, number, &taken_at);
+            let printed = badge::save(
+                &pdf,
+                &self.badge_dir(&printer),
+                &format!("queue-{desk}-{number}"),
+                now,
+            )
+            .and_then(|file| badge::print_file(lp_command, queue, &file));
+            if let Err(e) = printed {
+                tracing::warn!(code = e.code(), error = %e, "the queue ticket was not printed");
+            }
+        }
         Ok(QueueTicket {
             number,
             desk,
-            issued_at_ms: now_ms(),
+            issued_at_ms: now,
         })
     }
 
@@ -701,6 +730,14 @@ impl Runtime {
     /// profile names one. `printed` is true only when `lp` took the job.
     pub fn print_badge(&self, participant_id: &str) -> Result<PrintOutcome, CommandError> {
         self.print_badge_with(participant_id, "lp")
+    }
+
+    /// Where badges and queue tickets are written: the profile's `badge_dir`, relative paths
+    /// inside the data folder.
+    fn badge_dir(&self, printer: &PrinterSettings) -> PathBuf {
+        self.config
+            .data
+            .join(printer.badge_dir.as_deref().unwrap_or(Path::new("badges")))
     }
 
     fn print_badge_with(
@@ -726,12 +763,13 @@ impl Runtime {
         .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
         let printer = gate.profile.printer.clone();
         drop(gate);
-        let dir = self
-            .config
-            .data
-            .join(printer.badge_dir.unwrap_or_else(|| PathBuf::from("badges")));
-        let file = badge::save(&rendered.pdf, &dir, &who.registration_code, now)
-            .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
+        let file = badge::save(
+            &rendered.pdf,
+            &self.badge_dir(&printer),
+            &who.registration_code,
+            now,
+        )
+        .map_err(|e| CommandError::new(e.code(), e.to_string()))?;
         let printed = match &printer.queue {
             Some(queue) => {
                 let job = badge::print_file(lp_command, queue, &file)
@@ -1244,6 +1282,19 @@ mod tests {
             assert!(rt.print_badge_with(&id, "true").unwrap().printed);
             let refused = rt.print_badge_with(&id, "false").unwrap_err();
             assert_eq!(refused.code, "printer_failed");
+
+            // A queue ticket is printed beside the badges; a printer fault never costs the number.
+            let first = rt.queue_ticket_with("registration", "true").unwrap();
+            let second = rt.queue_ticket_with("registration", "false").unwrap();
+            assert_eq!((first.number, second.number), (1, 2));
+            let tickets = std::fs::read_dir(queued.config.data.join("badges"))
+                .unwrap()
+                .filter(|f| {
+                    let name = f.as_ref().unwrap().file_name();
+                    name.to_string_lossy().starts_with("queue-Registration-")
+                })
+                .count();
+            assert_eq!(tickets, 2);
         }
 
         #[test]
