@@ -346,6 +346,8 @@ pub async fn names(
         }
     }
     Ok(out)
+}
+
 /// A participant with the times of their row (the REST API shows them and pages by them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stamped {
