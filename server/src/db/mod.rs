@@ -105,6 +105,8 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         4,
         include_str!("../../migrations/postgres/0004_dashboard.sql"),
+    ),
+    (
         5,
         include_str!("../../migrations/postgres/0005_rest_api.sql"),
     ),
