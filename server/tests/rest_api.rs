@@ -702,6 +702,7 @@ async fn a_key_of_one_tenant_cannot_see_or_change_another_tenants_data(backend: 
         (Method::GET, format!("/events/{event}/checkpoints")),
         (Method::GET, format!("/events/{event}/occupancy")),
         (Method::GET, format!("/events/{event}/access-logs")),
+        (Method::GET, format!("/events/{event}/devices")),
         (Method::POST, format!("/events/{event}/checkins")),
     ] {
         let body = match method {
@@ -777,6 +778,7 @@ async fn a_refusal_for_scope_names_the_scope_that_is_missing(backend: Backend) {
         (format!("/events/{event}/checkpoints"), "checkpoints:read"),
         (format!("/events/{event}/occupancy"), "occupancy:read"),
         (format!("/events/{event}/access-logs"), "access-logs:read"),
+        (format!("/events/{event}/devices"), "devices:read"),
     ] {
         let r = api(&s, reqwest::Method::GET, &reader, &path, None).await;
         assert_eq!(r.status(), 403, "{path}");
@@ -938,6 +940,11 @@ async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
     assert_eq!(zones["data"].as_array().unwrap().len(), 2);
     let checkpoints = get(format!("/events/{event}/checkpoints")).await;
     assert_eq!(checkpoints["data"].as_array().unwrap().len(), 3);
+    let devices = get(format!("/events/{event}/devices")).await;
+    let devices = devices["data"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    assert!(devices.iter().all(|d| d["state"] == "awaiting_pairing"));
+    assert!(!serde_json::to_string(devices).unwrap().contains("token"));
 
     // One check-in decided online by a paired gate.
     let (gate, _) = s.pair_demo_devices().await;

@@ -15,6 +15,7 @@
 
 mod access_logs;
 mod check_ins;
+mod devices;
 mod events;
 pub mod idempotency;
 mod layout;
@@ -55,6 +56,7 @@ api_routes! {
     get "/events/{event_id}/occupancy" => occupancy::show;
     get "/events/{event_id}/access-logs" => access_logs::list;
     post "/events/{event_id}/checkins" => check_ins::create;
+    get "/events/{event_id}/devices" => devices::list;
     get "/participants" => participants::list;
     post "/participants" => participants::create;
     get "/participants/{participant_id}" => participants::show;

@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::access_logs::AccessLogView;
 use super::check_ins::{CheckInRequest, CheckInView, Direction};
+use super::devices::DeviceView;
 use super::events::EventView;
 use super::layout::{CheckpointView, ZoneView};
 use super::occupancy::{OccupancyView, ZoneOccupancyView};
@@ -43,6 +44,7 @@ use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
         super::occupancy::show,
         super::access_logs::list,
         super::check_ins::create,
+        super::devices::list,
         super::participants::list,
         super::participants::create,
         super::participants::show,
@@ -52,13 +54,14 @@ use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
     components(schemas(
         ErrorBody, ErrorDetail, EventView, ZoneView, CheckpointView, OccupancyView,
         ZoneOccupancyView, AccessLogView, ParticipantView, NewParticipant, ParticipantPatch, Status,
-        CheckInRequest, CheckInView, Direction, ParticipantSummaryView,
+        CheckInRequest, CheckInView, Direction, ParticipantSummaryView, DeviceView,
     )),
     modifiers(&KeySchemes),
     tags(
         (name = "events"), (name = "layout", description = "Zones and checkpoints"),
         (name = "participants"), (name = "access-logs", description = "Check-ins: every scan and its verdict"),
         (name = "check-ins", description = "Deciding a badge at a checkpoint"),
+        (name = "devices", description = "Gates and kiosks, and how their sync is doing"),
         (name = "occupancy"), (name = "meta", description = "This description"),
     )
 )]
