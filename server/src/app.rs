@@ -111,6 +111,7 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 /// Serves until Ctrl-C or SIGTERM; live streams get a few seconds to close.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db().clone();
+    let usage = state.clone();
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             shutdown_signal().await;
@@ -121,6 +122,9 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
             });
         })
         .await?;
+    if let Err(e) = usage.api_key_usage().flush(&db).await {
+        tracing::warn!(error = %e, "writing API key usage at shutdown failed");
+    }
     db.close().await;
     Ok(())
 }

@@ -249,9 +249,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 ),
             ));
         }
-        let mut tx = state.db().begin().await?;
-        db::api_keys::touch(&mut tx, key.tenant_id, key.id, now).await?;
-        tx.commit().await?;
+        state.api_key_usage().record(key.tenant_id, key.id, now);
         Ok(ApiCaller { key })
     }
 }

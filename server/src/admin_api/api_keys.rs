@@ -115,6 +115,8 @@ pub async fn create(
 
 pub async fn list(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Value>> {
     caller.require(Permission::ApiKeysManage)?;
+    // Uses counted in memory first, so the list shows every request made until now.
+    state.api_key_usage().flush(state.db()).await?;
     let keys = db::api_keys::list(state.db(), caller.tenant_id).await?;
     Ok(Json(json!({ "api_keys": keys })))
 }
@@ -148,6 +150,7 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
+    state.api_key_usage().flush(state.db()).await?;
     let after = db::api_keys::find(state.db(), caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::internal("read back a revoked API key", id))?;

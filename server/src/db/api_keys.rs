@@ -154,3 +154,26 @@ pub async fn touch(tx: &mut Tx, tenant: TenantId, id: Uuid, now: i64) -> Result<
     .await)?;
     Ok(())
 }
+
+/// Adds `uses` uses of the key, the latest at `last_used_at` (usage statistics arrive in batches,
+/// possibly from several server nodes, so the count adds up and the time only moves forward).
+pub async fn add_usage(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    uses: i64,
+    last_used_at: i64,
+) -> Result<(), sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query(
+        "UPDATE api_keys SET use_count = use_count + $1, \
+         last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < $2 THEN $2 ELSE last_used_at END \
+         WHERE tenant_id = $3 AND id = $4",
+    )
+    .bind(uses)
+    .bind(last_used_at)
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await)?;
+    Ok(())
+}

@@ -23,6 +23,7 @@ mod occupancy;
 pub mod openapi;
 mod participants;
 pub mod rate_limit;
+pub mod usage;
 
 use axum::http::HeaderMap;
 use axum::Router;
