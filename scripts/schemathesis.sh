@@ -58,6 +58,7 @@ TOML
 "$VENV/bin/st" --config-file "$DATA/schemathesis.toml" run "$URL/api/v1/openapi.json" \
   --url "$URL/api/v1" \
   -H "Authorization: Bearer $KEY" \
+  -H "X-API-Key: $KEY" \
   --checks all \
   --exclude-checks positive_data_acceptance,use_after_free \
   --max-examples "$MAX_EXAMPLES" \

@@ -876,6 +876,11 @@ async fn the_openapi_description_lists_every_route_and_the_docs_need_no_cdn(back
         "{}",
         spec["openapi"]
     );
+    // Either header carries the key, with the same scopes.
+    assert_eq!(
+        spec["paths"]["/participants"]["post"]["security"],
+        json!([{"api_key": ["participants:write"]}, {"api_key_header": ["participants:write"]}])
+    );
     for (method, path) in gatehouse_server::rest_api::ROUTES {
         assert!(
             spec["paths"][path][method].is_object(),

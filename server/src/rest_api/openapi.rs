@@ -94,9 +94,31 @@ pub fn description() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The description as served: every keyed operation accepts the key in either header, so each
+/// `api_key` requirement gets an `api_key_header` alternative with the same scopes.
 fn spec_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| description().to_json().unwrap_or_else(|_| "{}".to_owned()))
+    JSON.get_or_init(|| {
+        let mut spec = serde_json::to_value(description()).unwrap_or_default();
+        if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+            for op in paths.values_mut().filter_map(Value::as_object_mut) {
+                for operation in op.values_mut() {
+                    let Some(security) =
+                        operation.get_mut("security").and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    let alternatives: Vec<Value> = security
+                        .iter()
+                        .filter_map(|r| r.get("api_key"))
+                        .map(|scopes| serde_json::json!({ "api_key_header": scopes }))
+                        .collect();
+                    security.extend(alternatives);
+                }
+            }
+        }
+        serde_json::to_string(&spec).unwrap_or_else(|_| "{}".to_owned())
+    })
 }
 
 /// This API's OpenAPI 3.1 description.
@@ -196,6 +218,8 @@ fn render(spec: &Value) -> String {
                     .flatten()
                     .filter_map(Value::as_str)
                     .map(esc)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
                     .collect();
                 let _ = write!(
                     out,
