@@ -25,6 +25,7 @@ on_both_backends!(
     the_openapi_description_lists_every_route_and_the_docs_need_no_cdn,
     layout_occupancy_and_check_ins_are_readable,
     a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once,
+    a_rotated_key_keeps_working_for_its_grace_period_beside_the_new_one,
 );
 
 async fn the_demo_hands_out_a_working_key_and_revokes_it_at_the_next_start(backend: Backend) {
@@ -1105,4 +1106,63 @@ async fn a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once(backend: 
         .unwrap();
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("check-ins:write"));
+}
+
+async fn a_rotated_key_keeps_working_for_its_grace_period_beside_the_new_one(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let (old, meta) = new_key(&s, &session, &["events:read"]).await;
+    let rotate = |id: String, body: Value| {
+        s.http
+            .post(s.at(&format!("/admin/v1/api-keys/{id}/rotate")))
+            .bearer_auth(&session)
+            .json(&body)
+            .send()
+    };
+    let rotated = rotate(
+        meta["id"].as_str().unwrap().to_owned(),
+        json!({"grace_seconds": 3600}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rotated.status(), 201);
+    let rotated: Value = rotated.json().await.unwrap();
+    let new = rotated["key"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(rotated["api_key"]["scopes"], json!(["events:read"]));
+    assert_eq!(rotated["api_key"]["name"], meta["name"]);
+    assert!(rotated["previous"]["expires_at"].as_i64().unwrap() > now_ms());
+    for key in [&old, &new] {
+        let r = api(&s, reqwest::Method::GET, key, "/events", None).await;
+        assert_eq!(r.status(), 200, "both work during the grace period");
+    }
+
+    // Rotating the new key with no grace ends it at once; its successor works.
+    let next: Value = rotate(
+        rotated["api_key"]["id"].as_str().unwrap().to_owned(),
+        json!({"grace_seconds": 0}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let ended = api(&s, reqwest::Method::GET, &new, "/events", None).await;
+    assert_eq!(error_code(ended).await, (401, "api_key_expired".to_owned()));
+    let successor = api(
+        &s,
+        reqwest::Method::GET,
+        next["key"].as_str().unwrap(),
+        "/events",
+        None,
+    )
+    .await;
+    assert_eq!(successor.status(), 200);
+    let bad = rotate(
+        meta["id"].as_str().unwrap().to_owned(),
+        json!({"grace_seconds": -5}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(bad).await, (422, "invalid_grace".to_owned()));
 }

@@ -177,3 +177,21 @@ pub async fn add_usage(
     .await)?;
     Ok(())
 }
+
+/// Sets when the key stops working (rotation gives the old key a grace period).
+pub async fn set_expiry(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query(
+        "UPDATE api_keys SET expires_at = $1 WHERE tenant_id = $2 AND id = $3",
+    )
+    .bind(expires_at)
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await)?;
+    Ok(())
+}
