@@ -112,7 +112,9 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db().clone();
     let usage = state.clone();
-    axum::serve(listener, router(state))
+    // The peer address reaches handlers as `ConnectInfo` (API keys' IP allow-lists).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             shutdown_signal().await;
             tracing::info!("shutting down");

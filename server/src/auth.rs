@@ -232,6 +232,23 @@ impl FromRequestParts<AppState> for ApiCaller {
                  an administrator of the tenant can switch it on",
             ));
         }
+        if !key.allowed_ips.is_empty() {
+            let client = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            if !client.is_some_and(|ip| crate::api_keys::ip_allowed(&key.allowed_ips, ip)) {
+                return Err(ApiError::forbidden(
+                    "ip_not_allowed",
+                    format!(
+                        "API key {} may only be used from {}; this request came from {}",
+                        key.prefix,
+                        key.allowed_ips.join(", "),
+                        client.map_or("an unknown address".to_owned(), |ip| ip.to_string())
+                    ),
+                ));
+            }
+        }
         let per_minute = u32::try_from(key.rate_limit_per_minute).unwrap_or(u32::MAX);
         let decision = state
             .rate_limits()

@@ -26,6 +26,7 @@ on_both_backends!(
     layout_occupancy_and_check_ins_are_readable,
     a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once,
     a_rotated_key_keeps_working_for_its_grace_period_beside_the_new_one,
+    a_key_with_an_ip_allow_list_works_only_from_those_addresses,
 );
 
 async fn the_demo_hands_out_a_working_key_and_revokes_it_at_the_next_start(backend: Backend) {
@@ -1165,4 +1166,55 @@ async fn a_rotated_key_keeps_working_for_its_grace_period_beside_the_new_one(bac
     .await
     .unwrap();
     assert_eq!(error_code(bad).await, (422, "invalid_grace".to_owned()));
+}
+
+async fn a_key_with_an_ip_allow_list_works_only_from_those_addresses(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let key_for = |ips: Value| {
+        let s = &s;
+        let session = session.clone();
+        async move {
+            let made = create_key(
+                s,
+                &session,
+                json!({"name": "Turnstile vendor", "scopes": ["events:read"], "allowed_ips": ips}),
+            )
+            .await;
+            assert_eq!(made.status(), 201);
+            let body: Value = made.json().await.unwrap();
+            (
+                body["key"].as_str().unwrap().to_owned(),
+                body["api_key"].clone(),
+            )
+        }
+    };
+    let (elsewhere, _) = key_for(json!(["10.0.0.0/8"])).await;
+    let refused = api(&s, reqwest::Method::GET, &elsewhere, "/events", None).await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ip_not_allowed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1"),
+        "{body}"
+    );
+
+    let (here, meta) = key_for(json!(["127.0.0.0/8", "::1"])).await;
+    assert_eq!(meta["allowed_ips"], json!(["127.0.0.0/8", "::1/128"]));
+    let ok = api(&s, reqwest::Method::GET, &here, "/events", None).await;
+    assert_eq!(ok.status(), 200);
+
+    let bad = create_key(
+        &s,
+        &session,
+        json!({"name": "x", "scopes": ["*"], "allowed_ips": ["10.0.0.0/40"]}),
+    )
+    .await;
+    assert_eq!(
+        error_code(bad).await,
+        (422, "invalid_allowed_ips".to_owned())
+    );
 }

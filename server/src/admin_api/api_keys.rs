@@ -29,6 +29,10 @@ pub struct NewKey {
     rate_limit_per_minute: Option<u32>,
     /// Unix ms after which the key is refused.
     expires_at: Option<i64>,
+    /// CIDR blocks (`203.0.113.0/24`, `2001:db8::/32`, or one address) the key may be used
+    /// from; absent or empty: anywhere.
+    #[serde(default)]
+    allowed_ips: Vec<String>,
 }
 
 fn standard() -> String {
@@ -67,6 +71,12 @@ pub async fn create(
         ));
     }
 
+    let mut allowed_ips = Vec::new();
+    for block in &new.allowed_ips {
+        let (addr, bits) = api_keys::parse_cidr(block)
+            .map_err(|m| ApiError::unprocessable("invalid_allowed_ips", m))?;
+        allowed_ips.push(format!("{addr}/{bits}"));
+    }
     let key = api_keys::generate();
     let id = uuid::Uuid::now_v7();
     let prefix = &key[..api_keys::DISPLAY_LEN];
@@ -85,6 +95,7 @@ pub async fn create(
             expires_at: new.expires_at,
             created_by: &caller.email,
             created_at: now,
+            allowed_ips: &allowed_ips,
         },
     )
     .await?;
@@ -231,6 +242,7 @@ pub async fn rotate(
             expires_at: old.expires_at,
             created_by: &caller.email,
             created_at: now,
+            allowed_ips: &old.allowed_ips,
         },
     )
     .await?;

@@ -23,6 +23,8 @@ pub struct ApiKey {
     pub last_used_at: Option<i64>,
     pub use_count: i64,
     pub created_at: i64,
+    /// CIDR blocks the key may be used from; empty: anywhere.
+    pub allowed_ips: Vec<String>,
 }
 
 /// A key about to be stored.
@@ -38,22 +40,26 @@ pub struct NewApiKey<'a> {
     pub expires_at: Option<i64>,
     pub created_by: &'a str,
     pub created_at: i64,
+    /// CIDR blocks the key may be used from; empty: anywhere.
+    pub allowed_ips: &'a [String],
 }
 
 const COLUMNS: &str = "id, tenant_id, name, prefix, scopes, tier, rate_limit_per_minute, \
-                       expires_at, revoked_at, last_used_at, use_count, created_at";
+                       expires_at, revoked_at, last_used_at, use_count, created_at, allowed_ips";
 
 fn from_row<'r, R>(r: &'r R) -> Result<ApiKey, sqlx::Error>
 where
     R: Row,
     usize: sqlx::ColumnIndex<R>,
     String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let id: String = r.try_get(0)?;
     let tenant: String = r.try_get(1)?;
     let scopes: String = r.try_get(4)?;
+    let allowed_ips: Option<String> = r.try_get(12)?;
     Ok(ApiKey {
         id: parse_id(&id)?,
         tenant_id: parse_id(&tenant)?,
@@ -68,15 +74,22 @@ where
         last_used_at: r.try_get(9)?,
         use_count: r.try_get(10)?,
         created_at: r.try_get(11)?,
+        allowed_ips: match allowed_ips {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| sqlx::Error::Decode(format!("api key allowed_ips: {e}").into()))?,
+            None => Vec::new(),
+        },
     })
 }
 
 pub async fn insert(tx: &mut Tx, key: &NewApiKey<'_>) -> Result<(), sqlx::Error> {
     let scopes = serde_json::to_string(key.scopes).unwrap_or_else(|_| "[]".to_owned());
+    let allowed_ips = (!key.allowed_ips.is_empty())
+        .then(|| serde_json::to_string(key.allowed_ips).unwrap_or_else(|_| "[]".to_owned()));
     exec_tx!(tx, c => sqlx::query(
         "INSERT INTO api_keys (id, tenant_id, name, prefix, digest, scopes, tier, \
-         rate_limit_per_minute, expires_at, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         rate_limit_per_minute, expires_at, created_by, created_at, allowed_ips) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(key.id.to_string())
     .bind(key.tenant_id.to_string())
@@ -89,6 +102,7 @@ pub async fn insert(tx: &mut Tx, key: &NewApiKey<'_>) -> Result<(), sqlx::Error>
     .bind(key.expires_at)
     .bind(key.created_by)
     .bind(key.created_at)
+    .bind(allowed_ips)
     .execute(c)
     .await)?;
     Ok(())
