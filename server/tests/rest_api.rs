@@ -588,6 +588,34 @@ async fn a_retried_create_with_the_same_idempotency_key_creates_one_participant(
     .unwrap();
     assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
 
+    // Retries racing each other (a client that timed out twice) still make one participant.
+    let racing = new_participant(&s, "Racing Rahel");
+    let answers =
+        futures::future::join_all((0..6).map(|_| post(racing.clone(), "order-7790"))).await;
+    let mut ids = HashSet::new();
+    for a in answers {
+        let a = a.unwrap();
+        assert_eq!(a.status(), 201);
+        ids.insert(
+            a.json::<Value>().await.unwrap()["data"]["id"]
+                .clone()
+                .to_string(),
+        );
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let found: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        "/participants?q=Racing%20Rahel",
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+
     let mut other = body.clone();
     other["full_name"] = json!("Someone Else");
     let reused = post(other, "order-7781").await.unwrap();
