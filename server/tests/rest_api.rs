@@ -680,6 +680,37 @@ async fn pagination_walks_every_demo_participant_exactly_once(backend: Backend) 
     let (none_newer, _) = walk("updated_since=99999999999999").await;
     assert!(none_newer.is_empty());
 
+    // In order of change: a changed participant comes last, and updated_since finds only them.
+    let changed_id = everyone[0]["id"].as_str().unwrap().to_owned();
+    let changed: Value = api(
+        &s,
+        reqwest::Method::PATCH,
+        &key,
+        &format!("/participants/{changed_id}"),
+        Some(json!({"organisation": "Changed Ltd"})),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let (by_change, _) = walk("limit=1000&sort=updated_at").await;
+    assert_eq!(by_change.len(), 5_000);
+    let unique: HashSet<&str> = by_change
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(unique.len(), 5_000);
+    assert_eq!(by_change.last().unwrap()["id"], changed_id.as_str());
+    let since = changed["data"]["updated_at"].as_i64().unwrap();
+    let path = format!("/participants?sort=updated_at&updated_since={since}");
+    let recent: Value = api(&s, reqwest::Method::GET, &key, &path, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let recent = recent["data"].as_array().unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0]["organisation"], "Changed Ltd");
     let bad = api(
         &s,
         reqwest::Method::GET,

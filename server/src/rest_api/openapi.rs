@@ -18,7 +18,7 @@ use super::devices::DeviceView;
 use super::events::EventView;
 use super::layout::{CheckpointView, ZoneView};
 use super::occupancy::{OccupancyView, ZoneOccupancyView};
-use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Status};
+use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Sort, Status};
 use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
 
 #[derive(OpenApi)]
@@ -54,7 +54,7 @@ use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
     components(schemas(
         ErrorBody, ErrorDetail, EventView, ZoneView, CheckpointView, OccupancyView,
         ZoneOccupancyView, AccessLogView, ParticipantView, NewParticipant, ParticipantPatch, Status,
-        CheckInRequest, CheckInView, Direction, ParticipantSummaryView, DeviceView,
+        CheckInRequest, CheckInView, Direction, ParticipantSummaryView, DeviceView, Sort,
     )),
     modifiers(&KeySchemes),
     tags(
