@@ -65,6 +65,8 @@ api_routes! {
     delete "/participants/{participant_id}" => participants::revoke;
 }
 
+/// Other modules' routers under `/api/v1` are merged here, before the layer, so that their
+/// answers carry the rate-limit headers too; their operations belong in [`openapi::description`].
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(resources())

@@ -89,7 +89,8 @@ impl Modify for KeySchemes {
     }
 }
 
-/// The description as a value.
+/// The description as a value. A module that serves routes under `/api/v1` from a router of its
+/// own adds its `#[derive(OpenApi)]` here with `merge_from`.
 pub fn description() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
