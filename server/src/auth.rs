@@ -204,7 +204,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                  the last 6 are a checksum)",
             ));
         }
-        let key = db::api_keys::find_by_digest(state.db(), &digest(sent))
+        let (key, rest_api_on) = db::api_keys::find_for_request(state.db(), &digest(sent))
             .await?
             .ok_or_else(|| {
                 ApiError::unauthorized("unknown_api_key", "this API key is not known")
@@ -222,14 +222,14 @@ impl FromRequestParts<AppState> for ApiCaller {
                 format!("API key {} has expired", key.prefix),
             ));
         }
-        if !db::tenants::features(state.db(), key.tenant_id)
-            .await?
-            .contains(&FeatureFlag::RestApi)
-        {
+        if !rest_api_on {
             return Err(ApiError::forbidden(
                 "feature_disabled",
-                "the REST API is switched off for this tenant (feature flag REST_API); \
-                 an administrator of the tenant can switch it on",
+                format!(
+                    "the REST API is switched off for this tenant (feature flag {}); \
+                     an administrator of the tenant can switch it on",
+                    FeatureFlag::RestApi
+                ),
             ));
         }
         if !key.allowed_ips.is_empty() {

@@ -117,6 +117,31 @@ pub async fn find_by_digest(db: &Db, digest: &str) -> Result<Option<ApiKey>, sql
     })
 }
 
+/// [`find_by_digest`] plus whether the key's tenant has the `REST_API` feature on: what every
+/// API request needs to know, in one round trip.
+pub async fn find_for_request(
+    db: &Db,
+    digest: &str,
+) -> Result<Option<(ApiKey, bool)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM tenant_features f WHERE f.tenant_id = api_keys.tenant_id \
+         AND f.flag = $2 AND f.enabled = 1) FROM api_keys WHERE digest = $1"
+    );
+    on_pool!(db, p => {
+        let row = sqlx::query(&sql)
+            .bind(digest)
+            .bind(crate::permissions::FeatureFlag::RestApi.as_str())
+            .fetch_optional(p)
+            .await?;
+        row.as_ref()
+            .map(|r| {
+                let on: i64 = r.try_get(13)?;
+                Ok((from_row(r)?, on > 0))
+            })
+            .transpose()
+    })
+}
+
 pub async fn find(db: &Db, tenant: TenantId, id: Uuid) -> Result<Option<ApiKey>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2");
     on_pool!(db, p => {
