@@ -1,7 +1,12 @@
 //! The integrators' REST API, `/api/v1/`, authenticated by API key ([`ApiCaller`]): every route
 //! names the scope it needs and every query is scoped to the key's tenant. The tenant needs the
-//! `REST_API` feature; each key has a rate limit ([`rate_limit`]). Errors use the platform
-//! envelope `{"error": {"code", "message"}}`.
+//! `REST_API` feature; each key has a rate limit ([`rate_limit`]), may be limited to client
+//! addresses, and counts its uses ([`usage`]). Errors use the platform envelope
+//! `{"error": {"code", "message"}}`.
+//!
+//! Resources: events, zones and checkpoints, occupancy, devices, the access log (check-ins) and
+//! participants (read, create, change, revoke), and `POST /events/{id}/checkins`, which decides a
+//! badge through the same path as a gate's online scan.
 //!
 //! - Lists page with an opaque `cursor` (`next_cursor` in each page; `null` on the last).
 //! - A single resource's GET carries an `ETag`; `PATCH` honours `If-Match` (412 when stale).
