@@ -155,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
             expires_at: None,
             created_by: "rest_bench",
             created_at: now_ms(),
+            allowed_ips: &[],
         },
     )
     .await?;

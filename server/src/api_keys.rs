@@ -10,6 +10,8 @@
 //! **Scopes.** `resource:action`, with `resource:*` for every action on a resource and `*` for
 //! everything. Resources: see [`RESOURCES`]; actions: `read`, `write`.
 
+use std::net::IpAddr;
+
 use crate::crypto;
 
 /// What every Gatehouse API key starts with.
@@ -102,6 +104,49 @@ pub fn allows(granted: &[String], needed: &str) -> bool {
             || g.strip_suffix(":*")
                 .is_some_and(|granted_resource| granted_resource == resource)
     })
+}
+
+/// Reads a CIDR block (`203.0.113.0/24`, `2001:db8::/32`) or a single address; returns the
+/// network address and prefix length.
+pub fn parse_cidr(text: &str) -> Result<(IpAddr, u8), String> {
+    let bad = || format!("{text:?} is not an address or a CIDR block like 203.0.113.0/24");
+    let (addr, bits) = match text.trim().split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (text.trim(), None),
+    };
+    let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let bits = match bits {
+        Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(bad)?,
+        None => max,
+    };
+    Ok((addr, bits))
+}
+
+fn in_block(ip: IpAddr, block: IpAddr, bits: u8) -> bool {
+    let (ip, block, width) = match (ip, block) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    let shift = width - u32::from(bits);
+    shift >= width || (ip >> shift) == (block >> shift)
+}
+
+/// Whether a key limited to `allowed` (CIDR blocks; empty: anywhere) may be used from `ip`.
+/// IPv4 clients reaching an IPv6 socket (`::ffff:a.b.c.d`) are matched as IPv4.
+pub fn ip_allowed(allowed: &[String], ip: IpAddr) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    allowed
+        .iter()
+        .filter_map(|b| parse_cidr(b).ok())
+        .any(|(block, bits)| in_block(ip, block, bits))
 }
 
 /// Rate-limit tiers, requests per minute.
@@ -205,6 +250,29 @@ mod tests {
         assert!(validate_scope("events")
             .unwrap_err()
             .contains("resource:action"));
+    }
+
+    #[test]
+    fn an_allow_list_admits_addresses_inside_its_blocks_only() {
+        let list = vec![
+            "10.0.0.0/8".to_owned(),
+            "2001:db8::/32".to_owned(),
+            "192.0.2.7".to_owned(),
+        ];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(ip_allowed(&list, ip("10.200.3.4")));
+        assert!(
+            ip_allowed(&list, ip("::ffff:10.1.2.3")),
+            "IPv4 through an IPv6 socket"
+        );
+        assert!(ip_allowed(&list, ip("2001:db8:1::5")));
+        assert!(ip_allowed(&list, ip("192.0.2.7")));
+        assert!(!ip_allowed(&list, ip("192.0.2.8")));
+        assert!(!ip_allowed(&list, ip("11.0.0.1")));
+        assert!(ip_allowed(&[], ip("203.0.113.9")), "no list: anywhere");
+        assert!(ip_allowed(&["0.0.0.0/0".to_owned()], ip("203.0.113.9")));
+        assert!(parse_cidr("10.0.0.0/33").is_err());
+        assert!(parse_cidr("example.org").is_err());
     }
 
     #[test]

@@ -114,7 +114,10 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db().clone();
     crate::webhooks::worker::spawn(state.clone());
-    axum::serve(listener, router(state))
+    let usage = state.clone();
+    // The peer address reaches handlers as `ConnectInfo` (API keys' IP allow-lists).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             shutdown_signal().await;
             tracing::info!("shutting down");
@@ -124,6 +127,9 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
             });
         })
         .await?;
+    if let Err(e) = usage.api_key_usage().flush(&db).await {
+        tracing::warn!(error = %e, "writing API key usage at shutdown failed");
+    }
     db.close().await;
     Ok(())
 }

@@ -204,7 +204,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                  the last 6 are a checksum)",
             ));
         }
-        let key = db::api_keys::find_by_digest(state.db(), &digest(sent))
+        let (key, rest_api_on) = db::api_keys::find_for_request(state.db(), &digest(sent))
             .await?
             .ok_or_else(|| {
                 ApiError::unauthorized("unknown_api_key", "this API key is not known")
@@ -222,15 +222,32 @@ impl FromRequestParts<AppState> for ApiCaller {
                 format!("API key {} has expired", key.prefix),
             ));
         }
-        if !db::tenants::features(state.db(), key.tenant_id)
-            .await?
-            .contains(&FeatureFlag::RestApi)
-        {
+        if !rest_api_on {
             return Err(ApiError::forbidden(
                 "feature_disabled",
-                "the REST API is switched off for this tenant (feature flag REST_API); \
-                 an administrator of the tenant can switch it on",
+                format!(
+                    "the REST API is switched off for this tenant (feature flag {}); \
+                     an administrator of the tenant can switch it on",
+                    FeatureFlag::RestApi
+                ),
             ));
+        }
+        if !key.allowed_ips.is_empty() {
+            let client = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            if !client.is_some_and(|ip| crate::api_keys::ip_allowed(&key.allowed_ips, ip)) {
+                return Err(ApiError::forbidden(
+                    "ip_not_allowed",
+                    format!(
+                        "API key {} may only be used from {}; this request came from {}",
+                        key.prefix,
+                        key.allowed_ips.join(", "),
+                        client.map_or("an unknown address".to_owned(), |ip| ip.to_string())
+                    ),
+                ));
+            }
         }
         let per_minute = u32::try_from(key.rate_limit_per_minute).unwrap_or(u32::MAX);
         let decision = state
@@ -249,9 +266,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 ),
             ));
         }
-        let mut tx = state.db().begin().await?;
-        db::api_keys::touch(&mut tx, key.tenant_id, key.id, now).await?;
-        tx.commit().await?;
+        state.api_key_usage().record(key.tenant_id, key.id, now);
         Ok(ApiCaller { key })
     }
 }

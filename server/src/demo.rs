@@ -337,6 +337,7 @@ pub async fn demo_api_key(state: &AppState, demo: &DemoData) -> anyhow::Result<S
             expires_at: None,
             created_by: "gatehouse-server demo",
             created_at: now,
+            allowed_ips: &[],
         },
     )
     .await?;

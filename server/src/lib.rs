@@ -2,8 +2,9 @@
 //!
 //! The platform server where central admins and outside systems work: events, participants, the
 //! device sync API ([`sync_api`], whose module documentation is the protocol's reference), the
-//! admin API ([`admin_api`]), live occupancy and the admins' [`dashboard`]. SQLite (WAL) by default, PostgreSQL to scale
-//! out; one set of queries for both ([`db`]).
+//! admin API ([`admin_api`]), the integrators' REST API ([`rest_api`], OpenAPI 3.1 at
+//! `/api/v1/openapi.json`), [`webhooks`], live occupancy and the admins' [`dashboard`]. SQLite
+//! (WAL) by default, PostgreSQL to scale out; one set of queries for both ([`db`]).
 //!
 //! The binary (`src/main.rs`) is thin: it parses the command line and calls [`cli::run`].
 

@@ -11,6 +11,7 @@ use crate::crypto::MasterKey;
 use crate::db::Db;
 use crate::layout_cache::LayoutCache;
 use crate::rest_api::rate_limit::RateLimiter;
+use crate::rest_api::usage::UsageCounter;
 
 /// How many change notices a slow live view may fall behind before it re-reads from scratch.
 const LIVE_BACKLOG: usize = 1024;
@@ -29,11 +30,14 @@ struct Inner {
     /// Wakes this node's webhook worker when a transaction enqueued deliveries.
     webhooks: tokio::sync::Notify,
     rate_limits: RateLimiter,
+    api_key_usage: Arc<UsageCounter>,
 }
 
 impl AppState {
     pub fn new(db: Db, master: MasterKey, config: Config) -> Self {
         let (live, _) = broadcast::channel(LIVE_BACKLOG);
+        let api_key_usage = Arc::new(UsageCounter::default());
+        crate::rest_api::usage::flush_in_background(api_key_usage.clone(), db.clone());
         AppState {
             inner: Arc::new(Inner {
                 db,
@@ -43,6 +47,7 @@ impl AppState {
                 layouts: LayoutCache::default(),
                 webhooks: tokio::sync::Notify::new(),
                 rate_limits: RateLimiter::default(),
+                api_key_usage,
             }),
         }
     }
@@ -67,6 +72,11 @@ impl AppState {
     /// The REST API's per-key token buckets.
     pub fn rate_limits(&self) -> &RateLimiter {
         &self.inner.rate_limits
+    }
+
+    /// API key uses counted since the last write.
+    pub fn api_key_usage(&self) -> &UsageCounter {
+        &self.inner.api_key_usage
     }
 
     /// Tells live views that the event's scans or occupancy changed.

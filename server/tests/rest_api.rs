@@ -25,6 +25,8 @@ on_both_backends!(
     the_openapi_description_lists_every_route_and_the_docs_need_no_cdn,
     layout_occupancy_and_check_ins_are_readable,
     a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once,
+    a_rotated_key_keeps_working_for_its_grace_period_beside_the_new_one,
+    a_key_with_an_ip_allow_list_works_only_from_those_addresses,
 );
 
 async fn the_demo_hands_out_a_working_key_and_revokes_it_at_the_next_start(backend: Backend) {
@@ -586,6 +588,34 @@ async fn a_retried_create_with_the_same_idempotency_key_creates_one_participant(
     .unwrap();
     assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
 
+    // Retries racing each other (a client that timed out twice) still make one participant.
+    let racing = new_participant(&s, "Racing Rahel");
+    let answers =
+        futures::future::join_all((0..6).map(|_| post(racing.clone(), "order-7790"))).await;
+    let mut ids = HashSet::new();
+    for a in answers {
+        let a = a.unwrap();
+        assert_eq!(a.status(), 201);
+        ids.insert(
+            a.json::<Value>().await.unwrap()["data"]["id"]
+                .clone()
+                .to_string(),
+        );
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let found: Value = api(
+        &s,
+        reqwest::Method::GET,
+        &key,
+        "/participants?q=Racing%20Rahel",
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+
     let mut other = body.clone();
     other["full_name"] = json!("Someone Else");
     let reused = post(other, "order-7781").await.unwrap();
@@ -650,6 +680,37 @@ async fn pagination_walks_every_demo_participant_exactly_once(backend: Backend) 
     let (none_newer, _) = walk("updated_since=99999999999999").await;
     assert!(none_newer.is_empty());
 
+    // In order of change: a changed participant comes last, and updated_since finds only them.
+    let changed_id = everyone[0]["id"].as_str().unwrap().to_owned();
+    let changed: Value = api(
+        &s,
+        reqwest::Method::PATCH,
+        &key,
+        &format!("/participants/{changed_id}"),
+        Some(json!({"organisation": "Changed Ltd"})),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let (by_change, _) = walk("limit=1000&sort=updated_at").await;
+    assert_eq!(by_change.len(), 5_000);
+    let unique: HashSet<&str> = by_change
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(unique.len(), 5_000);
+    assert_eq!(by_change.last().unwrap()["id"], changed_id.as_str());
+    let since = changed["data"]["updated_at"].as_i64().unwrap();
+    let path = format!("/participants?sort=updated_at&updated_since={since}");
+    let recent: Value = api(&s, reqwest::Method::GET, &key, &path, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let recent = recent["data"].as_array().unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0]["organisation"], "Changed Ltd");
     let bad = api(
         &s,
         reqwest::Method::GET,
@@ -702,6 +763,7 @@ async fn a_key_of_one_tenant_cannot_see_or_change_another_tenants_data(backend: 
         (Method::GET, format!("/events/{event}/checkpoints")),
         (Method::GET, format!("/events/{event}/occupancy")),
         (Method::GET, format!("/events/{event}/access-logs")),
+        (Method::GET, format!("/events/{event}/devices")),
         (Method::POST, format!("/events/{event}/checkins")),
     ] {
         let body = match method {
@@ -777,6 +839,7 @@ async fn a_refusal_for_scope_names_the_scope_that_is_missing(backend: Backend) {
         (format!("/events/{event}/checkpoints"), "checkpoints:read"),
         (format!("/events/{event}/occupancy"), "occupancy:read"),
         (format!("/events/{event}/access-logs"), "access-logs:read"),
+        (format!("/events/{event}/devices"), "devices:read"),
     ] {
         let r = api(&s, reqwest::Method::GET, &reader, &path, None).await;
         assert_eq!(r.status(), 403, "{path}");
@@ -874,6 +937,11 @@ async fn the_openapi_description_lists_every_route_and_the_docs_need_no_cdn(back
         "{}",
         spec["openapi"]
     );
+    // Either header carries the key, with the same scopes.
+    assert_eq!(
+        spec["paths"]["/participants"]["post"]["security"],
+        json!([{"api_key": ["participants:write"]}, {"api_key_header": ["participants:write"]}])
+    );
     for (method, path) in gatehouse_server::rest_api::ROUTES {
         assert!(
             spec["paths"][path][method].is_object(),
@@ -938,6 +1006,11 @@ async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
     assert_eq!(zones["data"].as_array().unwrap().len(), 2);
     let checkpoints = get(format!("/events/{event}/checkpoints")).await;
     assert_eq!(checkpoints["data"].as_array().unwrap().len(), 3);
+    let devices = get(format!("/events/{event}/devices")).await;
+    let devices = devices["data"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    assert!(devices.iter().all(|d| d["state"] == "awaiting_pairing"));
+    assert!(!serde_json::to_string(devices).unwrap().contains("token"));
 
     // One check-in decided online by a paired gate.
     let (gate, _) = s.pair_demo_devices().await;
@@ -1093,4 +1166,114 @@ async fn a_check_in_is_decided_like_at_a_gate_and_a_retry_records_once(backend: 
         .unwrap();
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("check-ins:write"));
+}
+
+async fn a_rotated_key_keeps_working_for_its_grace_period_beside_the_new_one(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let (old, meta) = new_key(&s, &session, &["events:read"]).await;
+    let rotate = |id: String, body: Value| {
+        s.http
+            .post(s.at(&format!("/admin/v1/api-keys/{id}/rotate")))
+            .bearer_auth(&session)
+            .json(&body)
+            .send()
+    };
+    let rotated = rotate(
+        meta["id"].as_str().unwrap().to_owned(),
+        json!({"grace_seconds": 3600}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rotated.status(), 201);
+    let rotated: Value = rotated.json().await.unwrap();
+    let new = rotated["key"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(rotated["api_key"]["scopes"], json!(["events:read"]));
+    assert_eq!(rotated["api_key"]["name"], meta["name"]);
+    assert!(rotated["previous"]["expires_at"].as_i64().unwrap() > now_ms());
+    for key in [&old, &new] {
+        let r = api(&s, reqwest::Method::GET, key, "/events", None).await;
+        assert_eq!(r.status(), 200, "both work during the grace period");
+    }
+
+    // Rotating the new key with no grace ends it at once; its successor works.
+    let next: Value = rotate(
+        rotated["api_key"]["id"].as_str().unwrap().to_owned(),
+        json!({"grace_seconds": 0}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let ended = api(&s, reqwest::Method::GET, &new, "/events", None).await;
+    assert_eq!(error_code(ended).await, (401, "api_key_expired".to_owned()));
+    let successor = api(
+        &s,
+        reqwest::Method::GET,
+        next["key"].as_str().unwrap(),
+        "/events",
+        None,
+    )
+    .await;
+    assert_eq!(successor.status(), 200);
+    let bad = rotate(
+        meta["id"].as_str().unwrap().to_owned(),
+        json!({"grace_seconds": -5}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_code(bad).await, (422, "invalid_grace".to_owned()));
+}
+
+async fn a_key_with_an_ip_allow_list_works_only_from_those_addresses(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let session = s.admin_session().await;
+    let key_for = |ips: Value| {
+        let s = &s;
+        let session = session.clone();
+        async move {
+            let made = create_key(
+                s,
+                &session,
+                json!({"name": "Turnstile vendor", "scopes": ["events:read"], "allowed_ips": ips}),
+            )
+            .await;
+            assert_eq!(made.status(), 201);
+            let body: Value = made.json().await.unwrap();
+            (
+                body["key"].as_str().unwrap().to_owned(),
+                body["api_key"].clone(),
+            )
+        }
+    };
+    let (elsewhere, _) = key_for(json!(["10.0.0.0/8"])).await;
+    let refused = api(&s, reqwest::Method::GET, &elsewhere, "/events", None).await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ip_not_allowed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1"),
+        "{body}"
+    );
+
+    let (here, meta) = key_for(json!(["127.0.0.0/8", "::1"])).await;
+    assert_eq!(meta["allowed_ips"], json!(["127.0.0.0/8", "::1/128"]));
+    let ok = api(&s, reqwest::Method::GET, &here, "/events", None).await;
+    assert_eq!(ok.status(), 200);
+
+    let bad = create_key(
+        &s,
+        &session,
+        json!({"name": "x", "scopes": ["*"], "allowed_ips": ["10.0.0.0/40"]}),
+    )
+    .await;
+    assert_eq!(
+        error_code(bad).await,
+        (422, "invalid_allowed_ips".to_owned())
+    );
 }

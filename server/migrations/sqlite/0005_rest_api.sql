@@ -17,3 +17,7 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 -- The participants list pages by id within a tenant, and filters on the last change.
 CREATE INDEX participants_tenant_id ON participants (tenant_id, id);
 CREATE INDEX participants_tenant_updated ON participants (tenant_id, updated_at);
+
+-- An API key may be limited to client addresses: a JSON array of CIDR blocks
+-- (["203.0.113.0/24", "2001:db8::/32"]); NULL admits any address.
+ALTER TABLE api_keys ADD COLUMN allowed_ips TEXT;

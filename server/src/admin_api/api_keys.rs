@@ -1,5 +1,5 @@
 //! API keys for integrators: create (the key is in this one answer and nowhere else), list,
-//! revoke. See [`crate::api_keys`] for the format, scopes and tiers.
+//! rotate (a new secret; the old one keeps working for a grace period), revoke. See [`crate::api_keys`] for the format, scopes and tiers.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,6 +29,10 @@ pub struct NewKey {
     rate_limit_per_minute: Option<u32>,
     /// Unix ms after which the key is refused.
     expires_at: Option<i64>,
+    /// CIDR blocks (`203.0.113.0/24`, `2001:db8::/32`, or one address) the key may be used
+    /// from; absent or empty: anywhere.
+    #[serde(default)]
+    allowed_ips: Vec<String>,
 }
 
 fn standard() -> String {
@@ -67,6 +71,12 @@ pub async fn create(
         ));
     }
 
+    let mut allowed_ips = Vec::new();
+    for block in &new.allowed_ips {
+        let (addr, bits) = api_keys::parse_cidr(block)
+            .map_err(|m| ApiError::unprocessable("invalid_allowed_ips", m))?;
+        allowed_ips.push(format!("{addr}/{bits}"));
+    }
     let key = api_keys::generate();
     let id = uuid::Uuid::now_v7();
     let prefix = &key[..api_keys::DISPLAY_LEN];
@@ -85,6 +95,7 @@ pub async fn create(
             expires_at: new.expires_at,
             created_by: &caller.email,
             created_at: now,
+            allowed_ips: &allowed_ips,
         },
     )
     .await?;
@@ -115,6 +126,8 @@ pub async fn create(
 
 pub async fn list(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Value>> {
     caller.require(Permission::ApiKeysManage)?;
+    // Uses counted in memory first, so the list shows every request made until now.
+    state.api_key_usage().flush(state.db()).await?;
     let keys = db::api_keys::list(state.db(), caller.tenant_id).await?;
     Ok(Json(json!({ "api_keys": keys })))
 }
@@ -148,8 +161,118 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
+    state.api_key_usage().flush(state.db()).await?;
     let after = db::api_keys::find(state.db(), caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::internal("read back a revoked API key", id))?;
     Ok(Json(json!({ "api_key": after })))
+}
+
+/// How long a rotated key keeps working unless the admin says otherwise: a day, time to deploy
+/// the new secret everywhere.
+const DEFAULT_GRACE_SECONDS: i64 = 86_400;
+/// Longest grace period.
+const MAX_GRACE_SECONDS: i64 = 30 * 86_400;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    /// How long the old key keeps working; 0 ends it now.
+    grace_seconds: Option<i64>,
+}
+
+/// Issues a new secret with the key's name, scopes, tier and expiry; the old secret keeps
+/// working for the grace period, then expires.
+pub async fn rotate(
+    State(state): State<AppState>,
+    caller: AdminCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Permission::ApiKeysManage)?;
+    let id: uuid::Uuid = path_id(&id, "API key")?;
+    // The body is optional: none means the default grace period.
+    let rotation: Rotation = if body.iter().all(u8::is_ascii_whitespace) {
+        Rotation::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?
+    };
+    let grace = rotation.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
+    if !(0..=MAX_GRACE_SECONDS).contains(&grace) {
+        return Err(ApiError::unprocessable(
+            "invalid_grace",
+            format!("grace_seconds must be between 0 and {MAX_GRACE_SECONDS}"),
+        ));
+    }
+    let old = db::api_keys::find(state.db(), caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("API key {id}")))?;
+    let now = now_ms();
+    if old.revoked_at.is_some() {
+        return Err(ApiError::conflict(
+            "already_revoked",
+            format!("API key {id} was revoked; create a new one instead"),
+        ));
+    }
+    if old.expires_at.is_some_and(|t| t <= now) {
+        return Err(ApiError::conflict(
+            "already_expired",
+            format!("API key {id} has expired; create a new one instead"),
+        ));
+    }
+    let old_ends = old
+        .expires_at
+        .map_or(now + grace * 1000, |t| t.min(now + grace * 1000));
+    let key = api_keys::generate();
+    let new_id = uuid::Uuid::now_v7();
+    let prefix = &key[..api_keys::DISPLAY_LEN];
+    let mut tx = state.db().begin().await?;
+    db::api_keys::insert(
+        &mut tx,
+        &db::api_keys::NewApiKey {
+            id: new_id,
+            tenant_id: caller.tenant_id,
+            name: &old.name,
+            prefix,
+            digest: &digest(&key),
+            scopes: &old.scopes,
+            tier: &old.tier,
+            rate_limit_per_minute: old.rate_limit_per_minute,
+            expires_at: old.expires_at,
+            created_by: &caller.email,
+            created_at: now,
+            allowed_ips: &old.allowed_ips,
+        },
+    )
+    .await?;
+    db::api_keys::set_expiry(&mut tx, caller.tenant_id, id, old_ends).await?;
+    audit::record(
+        &mut tx,
+        caller.tenant_id,
+        &caller.actor(),
+        "api_key.rotated",
+        "api_key",
+        &id.to_string(),
+        Some(&old),
+        Some(&json!({ "replaced_by": new_id, "prefix": prefix, "old_key_expires_at": old_ends })),
+    )
+    .await?;
+    tx.commit().await?;
+    state.api_key_usage().flush(state.db()).await?;
+    let fresh = db::api_keys::find(state.db(), caller.tenant_id, new_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("read back a rotated API key", new_id))?;
+    let previous = db::api_keys::find(state.db(), caller.tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("read back a rotated API key", id))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "api_key": fresh,
+            "key": key,
+            "previous": previous,
+            "note": "This is the only time the new key is shown: store it now. The previous key works until previous.expires_at.",
+        })),
+    ))
 }

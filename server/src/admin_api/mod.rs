@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/occupancy/stream", get(occupancy::stream))
         .route("/audit", get(audit::recent))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .merge(crate::webhooks::api::admin_router())
         .fallback(|| async { crate::error::ApiError::not_found("this admin API route") })

@@ -385,22 +385,46 @@ pub struct PageFilter {
     pub search: Option<String>,
 }
 
-/// One page of the tenant's participants in id order, after the id `after` (keyset pagination:
-/// rows added or changed while a client walks the pages neither repeat nor shift the rest).
+/// Where a page of participants starts, and so in which order it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFrom {
+    /// In id order, from the first (or after this id).
+    Id(Option<ParticipantId>),
+    /// In order of last change (oldest first), from the first (or after this change and id):
+    /// a client that walks to the end has seen every change up to then.
+    Updated(Option<(i64, ParticipantId)>),
+}
+
+/// One page of the tenant's participants (keyset pagination: rows added or changed while a
+/// client walks the pages neither repeat nor shift the rest, except that in `Updated` order a
+/// changed row moves to the end, where the walk sees it again as it now is).
 pub async fn page(
     db: &Db,
     tenant: TenantId,
     filter: &PageFilter,
-    after: Option<ParticipantId>,
+    from: PageFrom,
     limit: i64,
 ) -> Result<Vec<Stamped>, sqlx::Error> {
+    let (keyset, order) = match from {
+        PageFrom::Id(_) => ("id > $9", "id"),
+        PageFrom::Updated(_) => (
+            "(updated_at > $8 OR (updated_at = $8 AND id > $9))",
+            "updated_at, id",
+        ),
+    };
+    // `$8 = $8` keeps both orders' statements taking the same parameters.
     let sql = format!(
         "SELECT {COLUMNS}, created_at, updated_at FROM participants WHERE tenant_id = $1 \
          AND ($2 = '' OR event_id = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR category = $4) \
          AND updated_at >= $5 \
          AND ($6 = '' OR LOWER(full_name) LIKE $7 OR LOWER(COALESCE(email, '')) LIKE $7 OR registration_code = UPPER($6)) \
-         AND id > $8 ORDER BY id LIMIT $9"
+         AND $8 = $8 AND {keyset} ORDER BY {order} LIMIT $10"
     );
+    let (after_time, after_id) = match from {
+        PageFrom::Id(after) => (i64::MIN, after.map(|a| a.to_string()).unwrap_or_default()),
+        PageFrom::Updated(Some((t, id))) => (t, id.to_string()),
+        PageFrom::Updated(None) => (i64::MIN, String::new()),
+    };
     let search = filter.search.clone().unwrap_or_default();
     let like = format!("%{}%", search.to_lowercase());
     on_pool!(db, p => {
@@ -412,7 +436,8 @@ pub async fn page(
             .bind(filter.updated_since.unwrap_or(i64::MIN))
             .bind(&search)
             .bind(&like)
-            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(after_time)
+            .bind(&after_id)
             .bind(limit)
             .fetch_all(p)
             .await?;

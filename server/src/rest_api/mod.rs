@@ -1,7 +1,12 @@
 //! The integrators' REST API, `/api/v1/`, authenticated by API key ([`ApiCaller`]): every route
 //! names the scope it needs and every query is scoped to the key's tenant. The tenant needs the
-//! `REST_API` feature; each key has a rate limit ([`rate_limit`]). Errors use the platform
-//! envelope `{"error": {"code", "message"}}`.
+//! `REST_API` feature; each key has a rate limit ([`rate_limit`]), may be limited to client
+//! addresses, and counts its uses ([`usage`]). Errors use the platform envelope
+//! `{"error": {"code", "message"}}`.
+//!
+//! Resources: events, zones and checkpoints, occupancy, devices, the access log (check-ins) and
+//! participants (read, create, change, revoke), and `POST /events/{id}/checkins`, which decides a
+//! badge through the same path as a gate's online scan.
 //!
 //! - Lists page with an opaque `cursor` (`next_cursor` in each page; `null` on the last).
 //! - A single resource's GET carries an `ETag`; `PATCH` honours `If-Match` (412 when stale).
@@ -15,6 +20,7 @@
 
 mod access_logs;
 mod check_ins;
+mod devices;
 mod events;
 pub mod idempotency;
 mod layout;
@@ -22,6 +28,7 @@ mod occupancy;
 pub mod openapi;
 mod participants;
 pub mod rate_limit;
+pub mod usage;
 
 use axum::http::HeaderMap;
 use axum::Router;
@@ -55,6 +62,7 @@ api_routes! {
     get "/events/{event_id}/occupancy" => occupancy::show;
     get "/events/{event_id}/access-logs" => access_logs::list;
     post "/events/{event_id}/checkins" => check_ins::create;
+    get "/events/{event_id}/devices" => devices::list;
     get "/participants" => participants::list;
     post "/participants" => participants::create;
     get "/participants/{participant_id}" => participants::show;
@@ -62,6 +70,8 @@ api_routes! {
     delete "/participants/{participant_id}" => participants::revoke;
 }
 
+/// Other modules' routers under `/api/v1` are merged here, before the layer, so that their
+/// answers carry the rate-limit headers too; their operations belong in [`openapi::description`].
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(resources())

@@ -14,10 +14,11 @@ use utoipa::{Modify, OpenApi};
 
 use super::access_logs::AccessLogView;
 use super::check_ins::{CheckInRequest, CheckInView, Direction};
+use super::devices::DeviceView;
 use super::events::EventView;
 use super::layout::{CheckpointView, ZoneView};
 use super::occupancy::{OccupancyView, ZoneOccupancyView};
-use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Status};
+use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Sort, Status};
 use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
 
 #[derive(OpenApi)]
@@ -43,6 +44,7 @@ use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
         super::occupancy::show,
         super::access_logs::list,
         super::check_ins::create,
+        super::devices::list,
         super::participants::list,
         super::participants::create,
         super::participants::show,
@@ -52,13 +54,14 @@ use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
     components(schemas(
         ErrorBody, ErrorDetail, EventView, ZoneView, CheckpointView, OccupancyView,
         ZoneOccupancyView, AccessLogView, ParticipantView, NewParticipant, ParticipantPatch, Status,
-        CheckInRequest, CheckInView, Direction, ParticipantSummaryView,
+        CheckInRequest, CheckInView, Direction, ParticipantSummaryView, DeviceView, Sort,
     )),
     modifiers(&KeySchemes),
     tags(
         (name = "events"), (name = "layout", description = "Zones and checkpoints"),
         (name = "participants"), (name = "access-logs", description = "Check-ins: every scan and its verdict"),
         (name = "check-ins", description = "Deciding a badge at a checkpoint"),
+        (name = "devices", description = "Gates and kiosks, and how their sync is doing"),
         (name = "occupancy"), (name = "meta", description = "This description"),
     )
 )]
@@ -86,14 +89,37 @@ impl Modify for KeySchemes {
     }
 }
 
-/// The description as a value.
+/// The description as a value. A module that serves routes under `/api/v1` from a router of its
+/// own adds its `#[derive(OpenApi)]` here with `merge_from`.
 pub fn description() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The description as served: every keyed operation accepts the key in either header, so each
+/// `api_key` requirement gets an `api_key_header` alternative with the same scopes.
 fn spec_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| description().to_json().unwrap_or_else(|_| "{}".to_owned()))
+    JSON.get_or_init(|| {
+        let mut spec = serde_json::to_value(description()).unwrap_or_default();
+        if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+            for op in paths.values_mut().filter_map(Value::as_object_mut) {
+                for operation in op.values_mut() {
+                    let Some(security) =
+                        operation.get_mut("security").and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    let alternatives: Vec<Value> = security
+                        .iter()
+                        .filter_map(|r| r.get("api_key"))
+                        .map(|scopes| serde_json::json!({ "api_key_header": scopes }))
+                        .collect();
+                    security.extend(alternatives);
+                }
+            }
+        }
+        serde_json::to_string(&spec).unwrap_or_else(|_| "{}".to_owned())
+    })
 }
 
 /// This API's OpenAPI 3.1 description.
@@ -193,6 +219,8 @@ fn render(spec: &Value) -> String {
                     .flatten()
                     .filter_map(Value::as_str)
                     .map(esc)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
                     .collect();
                 let _ = write!(
                     out,
