@@ -367,6 +367,29 @@ async fn a_failing_receiver_is_retried_until_it_answers(backend: Backend) {
     assert_eq!(d["status"], "delivered", "{d}");
     assert_eq!(d["attempts"], 3);
     assert_eq!(d["message_id"], message);
+    let (status, detail) = call(
+        &s,
+        reqwest::Method::GET,
+        &format!(
+            "/api/v1/webhooks/{id}/deliveries/{}",
+            d["id"].as_str().unwrap()
+        ),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{detail}");
+    let codes: Vec<i64> = detail["data"]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, vec![500, 503, 200], "every attempt is in the log");
+    assert!(detail["data"]["attempts"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("500"));
     let (_, sub) = call(
         &s,
         reqwest::Method::GET,

@@ -168,6 +168,14 @@ pub async fn update(
 
 /// Deletes a subscription and its deliveries.
 pub async fn delete(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<bool, sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query(
+        "DELETE FROM webhook_attempts WHERE tenant_id = $1 AND delivery_id IN \
+         (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND subscription_id = $2)",
+    )
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await)?;
     exec_tx!(tx, c => sqlx::query("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND subscription_id = $2")
         .bind(tenant.to_string())
         .bind(id.to_string())
@@ -533,7 +541,9 @@ pub async fn claim_due(
 /// What became of one attempt, to be written back.
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
+    pub tenant_id: String,
     pub delivery_id: String,
+    pub duration_ms: i64,
     pub subscription_id: String,
     /// `pending` (retry at `next_attempt_at`), `delivered` or `failed`.
     pub status: &'static str,
@@ -563,6 +573,69 @@ pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), sqlx::
     .execute(c)
     .await)?;
     Ok(())
+}
+
+/// Adds attempts to the log of their deliveries.
+pub async fn log_attempts(tx: &mut Tx, attempts: &[AttemptRecord]) -> Result<(), sqlx::Error> {
+    for chunk in attempts.chunks(INSERT_CHUNK) {
+        exec_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO webhook_attempts (id, tenant_id, delivery_id, attempted_at, duration_ms, status_code, \
+                 error, response) ",
+            );
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(Uuid::now_v7().to_string())
+                    .push_bind(a.tenant_id.clone())
+                    .push_bind(a.delivery_id.clone())
+                    .push_bind(a.attempted_at)
+                    .push_bind(a.duration_ms)
+                    .push_bind(a.status_code)
+                    .push_bind(a.error.clone())
+                    .push_bind(a.response.clone());
+            });
+            qb.build().execute(c).await
+        })?;
+    }
+    Ok(())
+}
+
+/// One attempt as the delivery log shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Attempt {
+    pub attempted_at: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub response: Option<String>,
+}
+
+/// A delivery's attempts, oldest first.
+pub async fn attempts(
+    db: &Db,
+    tenant: TenantId,
+    delivery: Uuid,
+) -> Result<Vec<Attempt>, sqlx::Error> {
+    type AttemptRow = (i64, i64, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<AttemptRow> = on_pool!(db, p => sqlx::query_as(
+        "SELECT attempted_at, duration_ms, status_code, error, response FROM webhook_attempts \
+         WHERE tenant_id = $1 AND delivery_id = $2 ORDER BY attempted_at, id",
+    )
+    .bind(tenant.to_string())
+    .bind(delivery.to_string())
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(attempted_at, duration_ms, status_code, error, response)| Attempt {
+                attempted_at,
+                duration_ms,
+                status_code,
+                error,
+                response,
+            },
+        )
+        .collect())
 }
 
 /// The endpoint accepted a delivery: its failure streak and circuit end.

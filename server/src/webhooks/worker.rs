@@ -50,6 +50,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 struct Outcome {
     claimed: Claimed,
     attempted_at: i64,
+    duration_ms: i64,
     status_code: Option<u16>,
     retry_after_ms: Option<u64>,
     error: Option<String>,
@@ -162,9 +163,22 @@ fn signing_keys(state: &AppState, c: &Claimed, now: i64) -> Vec<Vec<u8>> {
 
 async fn attempt(state: &AppState, http: &reqwest::Client, claimed: Claimed) -> Outcome {
     let attempted_at = now_ms();
+    let started = std::time::Instant::now();
+    let mut outcome = send(state, http, claimed, attempted_at).await;
+    outcome.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    outcome
+}
+
+async fn send(
+    state: &AppState,
+    http: &reqwest::Client,
+    claimed: Claimed,
+    attempted_at: i64,
+) -> Outcome {
     let mut outcome = Outcome {
         claimed,
         attempted_at,
+        duration_ms: 0,
         status_code: None,
         retry_after_ms: None,
         error: None,
@@ -262,11 +276,14 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
     let base = state.config().webhooks_retry_base_ms;
     let mut tx = state.db().begin().await?;
     let mut succeeded: HashSet<&str> = HashSet::new();
+    let mut rows = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         let c = &o.claimed;
         let attempts = c.attempts + 1;
         let mut row = AttemptRecord {
+            tenant_id: c.tenant_id.clone(),
             delivery_id: c.id.clone(),
+            duration_ms: o.duration_ms,
             subscription_id: c.subscription_id.clone(),
             status: "pending",
             attempts,
@@ -319,7 +336,9 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
             }
         }
         store::record_attempt(&mut tx, &row).await?;
+        rows.push(row);
     }
+    store::log_attempts(&mut tx, &rows).await?;
     for subscription in succeeded {
         store::endpoint_succeeded(&mut tx, subscription).await?;
     }
