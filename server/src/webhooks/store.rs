@@ -212,13 +212,16 @@ pub async fn rotate_secret(
     Ok(n == 1)
 }
 
-/// The enabled subscriptions of a tenant with their filters, for fan-out at enqueue time.
+/// The enabled subscriptions of a tenant with their filters, for fan-out at enqueue time; none
+/// while the tenant's `WEBHOOKS` feature is off.
 pub async fn enabled_filters(
     tx: &mut Tx,
     tenant: TenantId,
 ) -> Result<Vec<(String, Vec<String>)>, sqlx::Error> {
     let rows: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, event_types FROM webhook_subscriptions WHERE tenant_id = $1 AND enabled = 1",
+        "SELECT s.id, s.event_types FROM webhook_subscriptions s \
+         JOIN tenant_features f ON f.tenant_id = s.tenant_id AND f.flag = 'WEBHOOKS' AND f.enabled = 1 \
+         WHERE s.tenant_id = $1 AND s.enabled = 1",
     )
     .bind(tenant.to_string())
     .fetch_all(c)
