@@ -111,7 +111,7 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 /// Serves until Ctrl-C or SIGTERM; live streams get a few seconds to close.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db().clone();
-    crate::webhooks::worker::spawn(state.clone());
+    let webhooks = crate::webhooks::worker::spawn(state.clone());
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             shutdown_signal().await;
@@ -122,6 +122,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
             });
         })
         .await?;
+    webhooks.stop(Duration::from_secs(3)).await;
     db.close().await;
     Ok(())
 }

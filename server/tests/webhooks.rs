@@ -30,6 +30,7 @@ on_both_backends!(
     online_scans_are_announced_accepted_or_denied,
     an_offline_duplicate_is_announced,
     two_nodes_on_one_database_deliver_each_event_once,
+    a_graceful_shutdown_records_what_is_in_flight,
 );
 
 /// What the receiver answers to the next request.
@@ -973,4 +974,30 @@ async fn two_nodes_on_one_database_deliver_each_event_once(backend: Backend) {
     hook.wait_for_type("webhook.test").await;
     assert_eq!(hook.got().len(), SCANS + 1, "no event was delivered twice");
     drop(b);
+}
+
+async fn a_graceful_shutdown_records_what_is_in_flight(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.inbox
+        .delay_ms
+        .store(1_500, std::sync::atomic::Ordering::Relaxed);
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &id).await;
+    hook.wait_for(1).await;
+    // SIGTERM while the receiver is still answering: the answer is waited for and recorded.
+    s.terminate();
+    let mut s = s;
+    for _ in 0..1_200 {
+        if s.exited() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(s.exited(), "the server stopped");
+    let s = s.restart_with_env("demo", FAST).await;
+    let d = deliveries(&s, &id).await;
+    assert_eq!(d[0]["status"], "delivered", "{d:?}");
+    assert_eq!(d[0]["attempts"], 1);
+    assert_eq!(hook.got().len(), 1, "not sent again after the restart");
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gatehouse_core::{DeviceId, TenantId};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 
 use super::store::{self, AttemptRecord, Claimed};
 use super::{events, outbox, schedule, signing, ssrf};
@@ -41,9 +41,33 @@ pub const RETENTION_MS: i64 = 30 * 24 * 3_600 * 1_000;
 /// How often old deliveries are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
+/// The running worker of this node.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Stops claiming and waits, at most `grace`, until the requests in flight are answered and
+    /// recorded, so that a restart does not send them again. Dropping the handle instead leaves
+    /// the worker running.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(grace, self.task).await.is_err() {
+            tracing::warn!(
+                "webhook requests still in flight at shutdown: they are sent again when their lease ends"
+            );
+        }
+    }
+}
+
 /// Starts the worker on the current runtime.
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(state))
+pub fn spawn(state: AppState) -> Worker {
+    let (stop, stopped) = watch::channel(false);
+    Worker {
+        stop,
+        task: tokio::spawn(run(state, stopped)),
+    }
 }
 
 /// One attempt's result, before it is written back.
@@ -74,11 +98,13 @@ fn client(state: &AppState) -> reqwest::Client {
         })
 }
 
-async fn run(state: AppState) {
+async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
     let http = client(&state);
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let (results, inbox) = mpsc::unbounded_channel::<Outcome>();
-    tokio::spawn(record_loop(state.clone(), inbox));
+    let recorder = tokio::spawn(record_loop(state.clone(), inbox));
+    // Whether someone still holds the handle that can stop us.
+    let mut stoppable = true;
     let config = state.config().clone();
     let lease_ms = 2 * config.webhooks_timeout_ms as i64 + 5_000;
     let sweep_every = Duration::from_millis(
@@ -87,6 +113,9 @@ async fn run(state: AppState) {
     let mut next_sweep = tokio::time::Instant::now();
     let mut next_prune = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
+        if *stopped.borrow() {
+            break;
+        }
         let free = permits.available_permits();
         let mut full = false;
         if free > 0 {
@@ -140,8 +169,13 @@ async fn run(state: AppState) {
         tokio::select! {
             _ = state.webhook_wakeups().notified() => {}
             _ = tokio::time::sleep(POLL_EVERY) => {}
+            changed = stopped.changed(), if stoppable => stoppable = changed.is_ok(),
         }
     }
+    // Let what was sent be answered and recorded.
+    let _ = permits.acquire_many(MAX_IN_FLIGHT as u32).await;
+    drop(results);
+    let _ = recorder.await;
 }
 
 /// The keys that sign a delivery now: the current secret, and the previous one during its
