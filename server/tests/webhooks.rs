@@ -31,6 +31,7 @@ on_both_backends!(
     an_offline_duplicate_is_announced,
     two_nodes_on_one_database_deliver_each_event_once,
     a_graceful_shutdown_records_what_is_in_flight,
+    a_recovered_endpoint_gets_its_backlog_at_once,
 );
 
 /// What the receiver answers to the next request.
@@ -1000,4 +1001,45 @@ async fn a_graceful_shutdown_records_what_is_in_flight(backend: Backend) {
     assert_eq!(d[0]["status"], "delivered", "{d:?}");
     assert_eq!(d[0]["attempts"], 1);
     assert_eq!(hook.got().len(), 1, "not sent again after the restart");
+}
+
+async fn a_recovered_endpoint_gets_its_backlog_at_once(backend: Backend) {
+    // Retries after 2 s, then 2 min: the backlog must not wait for that second retry.
+    let env = [
+        ("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "true"),
+        ("GATEHOUSE_WEBHOOKS_RETRY_BASE_MS", "2000"),
+    ];
+    let s = Server::demo_with_env(backend, &env).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let (id, _) = subscribe(&s, &format!("http://{addr}/hooks"), &["*"]).await;
+    let early = [ping(&s, &id).await, ping(&s, &id).await];
+    // Wait until both are in their long backoff (two failed attempts each).
+    for _ in 0..1_200 {
+        let list = deliveries(&s, &id).await;
+        if list
+            .iter()
+            .all(|d| d["attempts"].as_i64().unwrap_or(0) >= 2)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let list = deliveries(&s, &id).await;
+    assert!(
+        list.iter().all(|d| d["attempts"].as_i64().unwrap() >= 2),
+        "{list:?}"
+    );
+
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let hook = Receiver::serve(listener).await;
+    // A new event probes the endpoint when its circuit cools down; its success releases the rest.
+    let late = ping(&s, &id).await;
+    let got = hook.wait_for(3).await;
+    let mut ids: Vec<String> = got.iter().map(Received::id).collect();
+    ids.sort();
+    let mut sent = vec![early[0].clone(), early[1].clone(), late];
+    sent.sort();
+    assert_eq!(ids, sent);
 }

@@ -35,6 +35,7 @@ CREATE TABLE webhook_deliveries (
     status TEXT NOT NULL,
     attempts BIGINT NOT NULL,
     next_attempt_at BIGINT,
+    leased_until BIGINT,
     last_attempt_at BIGINT,
     last_status_code BIGINT,
     last_error TEXT,

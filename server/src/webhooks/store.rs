@@ -478,7 +478,8 @@ pub async fn claim_due(
          FROM webhook_deliveries d \
          JOIN webhook_subscriptions s ON s.id = d.subscription_id \
          JOIN webhook_messages m ON m.id = d.message_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND s.enabled = 1 \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+         AND (d.leased_until IS NULL OR d.leased_until <= $1) AND s.enabled = 1 \
          AND (s.circuit_open_until IS NULL OR s.circuit_open_until <= $1) \
          ORDER BY d.next_attempt_at, d.id LIMIT $2 {lock}"
     );
@@ -509,11 +510,13 @@ pub async fn claim_due(
         None => db.begin().await?,
     };
     let leased: Vec<(String,)> = on_tx!(&mut tx, c => {
-        let mut qb = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET next_attempt_at = ");
+        let mut qb = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET leased_until = ");
         qb.push_bind(lease_until)
             .push(" WHERE status = 'pending' AND next_attempt_at <= ")
             .push_bind(now)
-            .push(" AND id IN (");
+            .push(" AND (leased_until IS NULL OR leased_until <= ")
+            .push_bind(now)
+            .push(") AND id IN (");
         let mut list = qb.separated(", ");
         for r in &rows {
             list.push_bind(r.0.clone());
@@ -561,7 +564,7 @@ pub struct AttemptRecord {
 /// Writes back one attempt.
 pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), sqlx::Error> {
     exec_tx!(tx, c => sqlx::query(
-        "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_attempt_at = $4, \
+        "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, leased_until = NULL, last_attempt_at = $4, \
          last_status_code = $5, last_error = $6, last_response = $7, \
          delivered_at = CASE WHEN $1 = 'delivered' THEN $4 ELSE delivered_at END WHERE id = $8",
     )
@@ -641,15 +644,31 @@ pub async fn attempts(
         .collect())
 }
 
-/// The endpoint accepted a delivery: its failure streak and circuit end.
-pub async fn endpoint_succeeded(tx: &mut Tx, subscription: &str) -> Result<(), sqlx::Error> {
-    exec_tx!(tx, c => sqlx::query(
+/// The endpoint accepted a delivery: its failure streak and circuit end, and if it had been
+/// failing, its backlog (deliveries waiting out their backoff) is due now, oldest first, instead
+/// of hours later.
+pub async fn endpoint_succeeded(
+    tx: &mut Tx,
+    subscription: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let recovered = exec_tx!(tx, c => sqlx::query(
         "UPDATE webhook_subscriptions SET failing_since = NULL, circuit_open_until = NULL \
          WHERE id = $1 AND (failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)",
     )
     .bind(subscription)
     .execute(c)
     .await)?;
+    if recovered == 1 {
+        exec_tx!(tx, c => sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+             WHERE subscription_id = $2 AND status = 'pending' AND next_attempt_at > $1",
+        )
+        .bind(now)
+        .bind(subscription)
+        .execute(c)
+        .await)?;
+    }
     Ok(())
 }
 

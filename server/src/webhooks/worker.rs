@@ -3,7 +3,8 @@
 //!
 //! - **Claiming** leases rows for twice the request timeout plus a margin (see
 //!   [`store::claim_due`]): a node that dies mid-delivery leaves its rows to be taken again when
-//!   the lease runs out, with the same `webhook-id`. On PostgreSQL several nodes claim side by
+//!   the lease runs out, with the same `webhook-id`. When a failing endpoint accepts a delivery
+//!   again, its backlog is due at once, oldest first. On PostgreSQL several nodes claim side by
 //!   side (`SKIP LOCKED`); on SQLite the one process is the only writer.
 //! - **Sending** runs up to [`MAX_IN_FLIGHT`] requests at once, without following redirects,
 //!   through the SSRF guard, with the configured timeout. 2xx is delivered; 410 Gone disables
@@ -32,8 +33,6 @@ pub const MAX_IN_FLIGHT: usize = 64;
 const POLL_EVERY: Duration = Duration::from_millis(200);
 /// How much of an endpoint's answer is kept for the delivery log.
 pub const RESPONSE_KEPT_BYTES: usize = 1_024;
-/// The longest an endpoint's circuit stays open after one failure.
-const MAX_CIRCUIT_MS: i64 = 3_600_000;
 /// Results written back per transaction, at most.
 const RECORD_BATCH: usize = 256;
 /// How long settled deliveries and their messages stay in the delivery log.
@@ -352,10 +351,11 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
                     Some(d) => row.next_attempt_at = Some(o.attempted_at + d as i64),
                     None => row.status = "failed",
                 }
-                let open_for = delay
-                    .map(|d| d as i64)
-                    .unwrap_or(base as i64)
-                    .min(MAX_CIRCUIT_MS);
+                let open_for = schedule::circuit_open_ms(
+                    delay.unwrap_or(base),
+                    base,
+                    o.retry_after_ms.is_some(),
+                );
                 let disabled = store::endpoint_failed(
                     &mut tx,
                     &c.subscription_id,
@@ -373,8 +373,9 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
         rows.push(row);
     }
     store::log_attempts(&mut tx, &rows).await?;
+    let now = now_ms();
     for subscription in succeeded {
-        store::endpoint_succeeded(&mut tx, subscription).await?;
+        store::endpoint_succeeded(&mut tx, subscription, now).await?;
     }
     tx.commit().await
 }
