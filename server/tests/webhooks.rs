@@ -32,6 +32,7 @@ on_both_backends!(
     two_nodes_on_one_database_deliver_each_event_once,
     a_graceful_shutdown_records_what_is_in_flight,
     a_recovered_endpoint_gets_its_backlog_at_once,
+    deleting_a_subscription_mid_delivery_is_harmless,
 );
 
 /// What the receiver answers to the next request.
@@ -1042,4 +1043,47 @@ async fn a_recovered_endpoint_gets_its_backlog_at_once(backend: Backend) {
     let mut sent = vec![early[0].clone(), early[1].clone(), late];
     sent.sort();
     assert_eq!(ids, sent);
+}
+
+async fn deleting_a_subscription_mid_delivery_is_harmless(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.inbox
+        .delay_ms
+        .store(1_000, std::sync::atomic::Ordering::Relaxed);
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &id).await;
+    hook.wait_for(1).await;
+    let (status, _) = call(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // The answer to the deleted subscription's request arrives; the next one is recorded.
+    hook.inbox
+        .delay_ms
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    let (next, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &next).await;
+    hook.wait_for(2).await;
+    assert_eq!(settled(&s, &next).await["status"], "delivered");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(
+        !s.log().contains("recording webhook attempts failed"),
+        "{}",
+        s.log()
+    );
 }

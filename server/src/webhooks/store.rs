@@ -561,9 +561,10 @@ pub struct AttemptRecord {
     pub response: Option<String>,
 }
 
-/// Writes back one attempt.
-pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), sqlx::Error> {
-    exec_tx!(tx, c => sqlx::query(
+/// Writes back one attempt; false when the delivery is gone (its subscription was deleted
+/// while the request was in flight).
+pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<bool, sqlx::Error> {
+    let n = exec_tx!(tx, c => sqlx::query(
         "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, leased_until = NULL, last_attempt_at = $4, \
          last_status_code = $5, last_error = $6, last_response = $7, \
          delivered_at = CASE WHEN $1 = 'delivered' THEN $4 ELSE delivered_at END WHERE id = $8",
@@ -578,7 +579,7 @@ pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), sqlx::
     .bind(&a.delivery_id)
     .execute(c)
     .await)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Adds attempts to the log of their deliveries.

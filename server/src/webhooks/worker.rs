@@ -369,8 +369,9 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
                 }
             }
         }
-        store::record_attempt(&mut tx, &row).await?;
-        rows.push(row);
+        if store::record_attempt(&mut tx, &row).await? {
+            rows.push(row);
+        }
     }
     store::log_attempts(&mut tx, &rows).await?;
     let now = now_ms();
