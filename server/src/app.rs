@@ -113,7 +113,7 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 /// Serves until Ctrl-C or SIGTERM; live streams get a few seconds to close.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let db = state.db().clone();
-    crate::webhooks::worker::spawn(state.clone());
+    let webhooks = crate::webhooks::worker::spawn(state.clone());
     let usage = state.clone();
     // The peer address reaches handlers as `ConnectInfo` (API keys' IP allow-lists).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -127,6 +127,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
             });
         })
         .await?;
+    webhooks.stop(Duration::from_secs(3)).await;
     if let Err(e) = usage.api_key_usage().flush(&db).await {
         tracing::warn!(error = %e, "writing API key usage at shutdown failed");
     }

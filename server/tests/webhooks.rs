@@ -30,6 +30,9 @@ on_both_backends!(
     online_scans_are_announced_accepted_or_denied,
     an_offline_duplicate_is_announced,
     two_nodes_on_one_database_deliver_each_event_once,
+    a_graceful_shutdown_records_what_is_in_flight,
+    a_recovered_endpoint_gets_its_backlog_at_once,
+    deleting_a_subscription_mid_delivery_is_harmless,
 );
 
 /// What the receiver answers to the next request.
@@ -367,6 +370,29 @@ async fn a_failing_receiver_is_retried_until_it_answers(backend: Backend) {
     assert_eq!(d["status"], "delivered", "{d}");
     assert_eq!(d["attempts"], 3);
     assert_eq!(d["message_id"], message);
+    let (status, detail) = call(
+        &s,
+        reqwest::Method::GET,
+        &format!(
+            "/api/v1/webhooks/{id}/deliveries/{}",
+            d["id"].as_str().unwrap()
+        ),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{detail}");
+    let codes: Vec<i64> = detail["data"]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, vec![500, 503, 200], "every attempt is in the log");
+    assert!(detail["data"]["attempts"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("500"));
     let (_, sub) = call(
         &s,
         reqwest::Method::GET,
@@ -950,4 +976,114 @@ async fn two_nodes_on_one_database_deliver_each_event_once(backend: Backend) {
     hook.wait_for_type("webhook.test").await;
     assert_eq!(hook.got().len(), SCANS + 1, "no event was delivered twice");
     drop(b);
+}
+
+async fn a_graceful_shutdown_records_what_is_in_flight(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.inbox
+        .delay_ms
+        .store(1_500, std::sync::atomic::Ordering::Relaxed);
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &id).await;
+    hook.wait_for(1).await;
+    // SIGTERM while the receiver is still answering: the answer is waited for and recorded.
+    s.terminate();
+    let mut s = s;
+    for _ in 0..1_200 {
+        if s.exited() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(s.exited(), "the server stopped");
+    let s = s.restart_with_env("demo", FAST).await;
+    let d = deliveries(&s, &id).await;
+    assert_eq!(d[0]["status"], "delivered", "{d:?}");
+    assert_eq!(d[0]["attempts"], 1);
+    assert_eq!(hook.got().len(), 1, "not sent again after the restart");
+}
+
+async fn a_recovered_endpoint_gets_its_backlog_at_once(backend: Backend) {
+    // Retries after 2 s, then 2 min: the backlog must not wait for that second retry.
+    let env = [
+        ("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "true"),
+        ("GATEHOUSE_WEBHOOKS_RETRY_BASE_MS", "2000"),
+    ];
+    let s = Server::demo_with_env(backend, &env).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let (id, _) = subscribe(&s, &format!("http://{addr}/hooks"), &["*"]).await;
+    let early = [ping(&s, &id).await, ping(&s, &id).await];
+    // Wait until both are in their long backoff (two failed attempts each).
+    for _ in 0..1_200 {
+        let list = deliveries(&s, &id).await;
+        if list
+            .iter()
+            .all(|d| d["attempts"].as_i64().unwrap_or(0) >= 2)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let list = deliveries(&s, &id).await;
+    assert!(
+        list.iter().all(|d| d["attempts"].as_i64().unwrap() >= 2),
+        "{list:?}"
+    );
+
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let hook = Receiver::serve(listener).await;
+    // A new event probes the endpoint when its circuit cools down; its success releases the rest.
+    let late = ping(&s, &id).await;
+    let got = hook.wait_for(3).await;
+    let mut ids: Vec<String> = got.iter().map(Received::id).collect();
+    ids.sort();
+    let mut sent = vec![early[0].clone(), early[1].clone(), late];
+    sent.sort();
+    assert_eq!(ids, sent);
+}
+
+async fn deleting_a_subscription_mid_delivery_is_harmless(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    hook.inbox
+        .delay_ms
+        .store(1_000, std::sync::atomic::Ordering::Relaxed);
+    let (id, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &id).await;
+    hook.wait_for(1).await;
+    let (status, _) = call(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &s,
+        reqwest::Method::GET,
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&api_key(&s)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // The answer to the deleted subscription's request arrives; the next one is recorded.
+    hook.inbox
+        .delay_ms
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    let (next, _) = subscribe(&s, &hook.url, &["*"]).await;
+    ping(&s, &next).await;
+    hook.wait_for(2).await;
+    assert_eq!(settled(&s, &next).await["status"], "delivered");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(
+        !s.log().contains("recording webhook attempts failed"),
+        "{}",
+        s.log()
+    );
 }

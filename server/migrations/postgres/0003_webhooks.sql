@@ -35,6 +35,7 @@ CREATE TABLE webhook_deliveries (
     status TEXT NOT NULL,
     attempts BIGINT NOT NULL,
     next_attempt_at BIGINT,
+    leased_until BIGINT,
     last_attempt_at BIGINT,
     last_status_code BIGINT,
     last_error TEXT,
@@ -46,6 +47,19 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, created_at);
 CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
 CREATE INDEX webhook_messages_created ON webhook_messages (created_at);
+
+-- Every attempt of a delivery, for the delivery log.
+CREATE TABLE webhook_attempts (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+    attempted_at BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    status_code BIGINT,
+    error TEXT,
+    response TEXT
+);
+CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempted_at);
 
 -- When a device that stopped calling in was announced as `device.offline` (NULL: not announced).
 ALTER TABLE devices ADD COLUMN offline_announced_at BIGINT;

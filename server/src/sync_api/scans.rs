@@ -135,8 +135,11 @@ pub async fn upload(
         .collect();
     let passes = access_logs::admitted_passes_of(&mut tx, tenant, event, &people).await?;
     let mut duplicates: Vec<ScanId> = Vec::new();
+    // Webhook events are built only for what some subscription wants.
+    let subscribers = webhooks::outbox::Subscribers::of(&mut tx, tenant).await?;
     let mut hooks: Vec<webhooks::events::Event> = fresh
         .iter()
+        .filter(|log| subscribers.want(webhooks::events::scan_type(log)))
         .map(|log| webhooks::events::scan(log, Source::Device.as_str()))
         .collect();
     for key in &touched {
@@ -144,7 +147,7 @@ pub async fn upload(
             continue;
         };
         for (id, newly) in review_offline_duplicates(&mut tx, tenant, group).await? {
-            if newly {
+            if newly && subscribers.want(webhooks::events::OFFLINE_DUPLICATE) {
                 hooks.push(webhooks::events::offline_duplicate(&id, &event.to_string()));
             }
             if uploaded.contains(&id) {
@@ -183,7 +186,7 @@ pub async fn upload(
         now,
     )
     .await?;
-    let queued = webhooks::outbox::enqueue(&mut tx, tenant, &hooks, now).await?;
+    let queued = subscribers.enqueue(&mut tx, tenant, &hooks, now).await?;
     tx.commit().await?;
 
     if queued > 0 {

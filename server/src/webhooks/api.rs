@@ -13,6 +13,7 @@
 //! | `POST /webhooks/{id}/test` | queue a `webhook.test` ping |
 //! | `POST /webhooks/{id}/rotate-secret` | a new secret; the old one still signs for 24 h |
 //! | `GET /webhooks/{id}/deliveries` | the delivery log (`?status=`, `?before=`, `?limit=`) |
+//! | `GET /webhooks/{id}/deliveries/{delivery_id}` | one delivery with every attempt |
 //! | `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver` | send that message again |
 //! | `POST /webhooks/{id}/replay` | send again what was sent in a time range: `{"since", "until"?, "only_failed"?}` (ms) |
 
@@ -64,6 +65,10 @@ fn routes<C: WebhookCaller>() -> Router<AppState> {
         .route("/webhooks/{id}/test", post(test::<C>))
         .route("/webhooks/{id}/rotate-secret", post(rotate_secret::<C>))
         .route("/webhooks/{id}/deliveries", get(deliveries::<C>))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}",
+            get(show_delivery::<C>),
+        )
         .route(
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(redeliver::<C>),
@@ -418,6 +423,24 @@ async fn deliveries<C: WebhookCaller>(
         .then(|| rows.last().map(|d| d.id))
         .flatten();
     Ok(Json(json!({ "data": rows, "next_before": next })))
+}
+
+async fn show_delivery<C: WebhookCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    Path((id, delivery_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    authorize(&state, &caller, "webhooks:read").await?;
+    let sub = subscription_of(&state, &caller, &id).await?;
+    let delivery_id: Uuid = path_id(&delivery_id, "delivery")?;
+    let delivery = store::find_delivery(state.db(), caller.tenant(), sub.id, delivery_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("delivery {delivery_id}")))?;
+    let attempts = store::attempts(state.db(), caller.tenant(), delivery_id).await?;
+    let mut data =
+        serde_json::to_value(&delivery).map_err(|e| ApiError::internal("show a delivery", e))?;
+    data["attempts"] = json!(attempts);
+    Ok(Json(json!({ "data": data })))
 }
 
 async fn redeliver<C: WebhookCaller>(

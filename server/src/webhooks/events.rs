@@ -98,6 +98,15 @@ pub fn wanted(filters: &[String], event_type: &str) -> bool {
     })
 }
 
+/// The type of a scan's event: accepted or denied.
+pub fn scan_type(log: &AccessLog) -> &'static str {
+    if log.verdict.admits() {
+        SCAN_ACCEPTED
+    } else {
+        SCAN_DENIED
+    }
+}
+
 /// A scan as decided: accepted or denied.
 pub fn scan(log: &AccessLog, source: &str) -> Event {
     let mut data = serde_json::to_value(log).unwrap_or_else(|_| json!({}));
@@ -106,11 +115,7 @@ pub fn scan(log: &AccessLog, source: &str) -> Event {
         map.insert("reason_text".into(), json!(log.reason.sentence()));
     }
     Event {
-        event_type: if log.verdict.admits() {
-            SCAN_ACCEPTED
-        } else {
-            SCAN_DENIED
-        },
+        event_type: scan_type(log),
         data,
     }
 }

@@ -29,33 +29,60 @@ pub async fn enqueue(
     if events.is_empty() {
         return Ok(0);
     }
-    let subscriptions = store::enabled_filters(tx, tenant).await?;
-    if subscriptions.is_empty() {
-        return Ok(0);
+    Subscribers::of(tx, tenant)
+        .await?
+        .enqueue(tx, tenant, events, now)
+        .await
+}
+
+/// A tenant's enabled subscriptions and their filters, read once per transaction, so that a
+/// busy path (a scan upload) builds only the events someone wants.
+pub struct Subscribers(Vec<(String, Vec<String>)>);
+
+impl Subscribers {
+    pub async fn of(tx: &mut Tx, tenant: TenantId) -> Result<Subscribers, sqlx::Error> {
+        Ok(Subscribers(store::enabled_filters(tx, tenant).await?))
     }
-    let mut messages = Vec::new();
-    let mut deliveries = Vec::new();
-    for event in events {
-        let targets: Vec<&String> = subscriptions
-            .iter()
-            .filter(|(_, filters)| events::wanted(filters, event.event_type))
-            .map(|(id, _)| id)
-            .collect();
-        if targets.is_empty() {
-            continue;
+
+    /// Whether any subscription wants events of this type.
+    pub fn want(&self, event_type: &str) -> bool {
+        self.0.iter().any(|(_, f)| events::wanted(f, event_type))
+    }
+
+    /// Stores `events` for the subscriptions that want them. Returns how many deliveries were
+    /// queued.
+    pub async fn enqueue(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        events: &[Event],
+        now: i64,
+    ) -> Result<usize, sqlx::Error> {
+        let mut messages = Vec::new();
+        let mut deliveries = Vec::new();
+        for event in events {
+            let targets: Vec<&String> = self
+                .0
+                .iter()
+                .filter(|(_, filters)| events::wanted(filters, event.event_type))
+                .map(|(id, _)| id)
+                .collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let id = new_message_id();
+            for target in targets {
+                deliveries.push((target.clone(), id.clone()));
+            }
+            messages.push((id, event.event_type, event.body(now)));
         }
-        let id = new_message_id();
-        for target in targets {
-            deliveries.push((target.clone(), id.clone()));
+        if messages.is_empty() {
+            return Ok(0);
         }
-        messages.push((id, event.event_type, event.body(now)));
+        store::insert_messages(tx, tenant, &messages, now).await?;
+        store::insert_deliveries(tx, tenant, &deliveries, now).await?;
+        Ok(deliveries.len())
     }
-    if messages.is_empty() {
-        return Ok(0);
-    }
-    store::insert_messages(tx, tenant, &messages, now).await?;
-    store::insert_deliveries(tx, tenant, &deliveries, now).await?;
-    Ok(deliveries.len())
 }
 
 /// Stores one event for one subscription whatever its filter (the test ping). Returns the

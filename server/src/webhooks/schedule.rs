@@ -43,6 +43,23 @@ pub fn retry_delay_ms(
     Some((planned * factor).round() as u64)
 }
 
+/// An endpoint's circuit stays open at most this many base delays after a failure (30 s at
+/// the default base); then the next due delivery probes it, and a success releases the backlog.
+const CIRCUIT_COOLDOWN_IN_BASES: u64 = 6;
+/// However long an endpoint asks to be left alone (`Retry-After`), its circuit closes after this.
+const MAX_CIRCUIT_MS: u64 = 3_600_000;
+
+/// How long a failure holds back the endpoint's other deliveries: the retry delay, cut to a
+/// short cool-down unless the endpoint itself asked (`Retry-After`).
+pub fn circuit_open_ms(delay_ms: u64, base_ms: u64, endpoint_asked: bool) -> i64 {
+    let cap = if endpoint_asked {
+        MAX_CIRCUIT_MS
+    } else {
+        (CIRCUIT_COOLDOWN_IN_BASES.saturating_mul(base_ms)).min(MAX_CIRCUIT_MS)
+    };
+    delay_ms.min(cap) as i64
+}
+
 /// How long an endpoint may fail without one success before it is disabled.
 pub fn disable_after_ms(base_ms: u64) -> i64 {
     let scaled = DISABLE_AFTER_DEFAULT_MS as u128 * base_ms as u128 / DEFAULT_BASE_MS as u128;
@@ -143,6 +160,14 @@ mod tests {
             Some(10_000)
         );
         assert_eq!(parse_retry_after("soon", 0), None);
+    }
+
+    #[test]
+    fn the_circuit_cools_down_in_thirty_seconds_unless_the_endpoint_asked_for_longer() {
+        assert_eq!(circuit_open_ms(5_000, 5_000, false), 5_000);
+        assert_eq!(circuit_open_ms(36_000_000, 5_000, false), 30_000);
+        assert_eq!(circuit_open_ms(600_000, 5_000, true), 600_000);
+        assert_eq!(circuit_open_ms(u64::MAX, 5_000, true), 3_600_000);
     }
 
     #[test]

@@ -168,6 +168,14 @@ pub async fn update(
 
 /// Deletes a subscription and its deliveries.
 pub async fn delete(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<bool, sqlx::Error> {
+    exec_tx!(tx, c => sqlx::query(
+        "DELETE FROM webhook_attempts WHERE tenant_id = $1 AND delivery_id IN \
+         (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND subscription_id = $2)",
+    )
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(c)
+    .await)?;
     exec_tx!(tx, c => sqlx::query("DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND subscription_id = $2")
         .bind(tenant.to_string())
         .bind(id.to_string())
@@ -204,13 +212,16 @@ pub async fn rotate_secret(
     Ok(n == 1)
 }
 
-/// The enabled subscriptions of a tenant with their filters, for fan-out at enqueue time.
+/// The enabled subscriptions of a tenant with their filters, for fan-out at enqueue time; none
+/// while the tenant's `WEBHOOKS` feature is off.
 pub async fn enabled_filters(
     tx: &mut Tx,
     tenant: TenantId,
 ) -> Result<Vec<(String, Vec<String>)>, sqlx::Error> {
     let rows: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, event_types FROM webhook_subscriptions WHERE tenant_id = $1 AND enabled = 1",
+        "SELECT s.id, s.event_types FROM webhook_subscriptions s \
+         JOIN tenant_features f ON f.tenant_id = s.tenant_id AND f.flag = 'WEBHOOKS' AND f.enabled = 1 \
+         WHERE s.tenant_id = $1 AND s.enabled = 1",
     )
     .bind(tenant.to_string())
     .fetch_all(c)
@@ -467,7 +478,8 @@ pub async fn claim_due(
          FROM webhook_deliveries d \
          JOIN webhook_subscriptions s ON s.id = d.subscription_id \
          JOIN webhook_messages m ON m.id = d.message_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND s.enabled = 1 \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+         AND (d.leased_until IS NULL OR d.leased_until <= $1) AND s.enabled = 1 \
          AND (s.circuit_open_until IS NULL OR s.circuit_open_until <= $1) \
          ORDER BY d.next_attempt_at, d.id LIMIT $2 {lock}"
     );
@@ -498,11 +510,13 @@ pub async fn claim_due(
         None => db.begin().await?,
     };
     let leased: Vec<(String,)> = on_tx!(&mut tx, c => {
-        let mut qb = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET next_attempt_at = ");
+        let mut qb = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET leased_until = ");
         qb.push_bind(lease_until)
             .push(" WHERE status = 'pending' AND next_attempt_at <= ")
             .push_bind(now)
-            .push(" AND id IN (");
+            .push(" AND (leased_until IS NULL OR leased_until <= ")
+            .push_bind(now)
+            .push(") AND id IN (");
         let mut list = qb.separated(", ");
         for r in &rows {
             list.push_bind(r.0.clone());
@@ -533,7 +547,9 @@ pub async fn claim_due(
 /// What became of one attempt, to be written back.
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
+    pub tenant_id: String,
     pub delivery_id: String,
+    pub duration_ms: i64,
     pub subscription_id: String,
     /// `pending` (retry at `next_attempt_at`), `delivered` or `failed`.
     pub status: &'static str,
@@ -545,10 +561,11 @@ pub struct AttemptRecord {
     pub response: Option<String>,
 }
 
-/// Writes back one attempt.
-pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), sqlx::Error> {
-    exec_tx!(tx, c => sqlx::query(
-        "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_attempt_at = $4, \
+/// Writes back one attempt; false when the delivery is gone (its subscription was deleted
+/// while the request was in flight).
+pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<bool, sqlx::Error> {
+    let n = exec_tx!(tx, c => sqlx::query(
+        "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, leased_until = NULL, last_attempt_at = $4, \
          last_status_code = $5, last_error = $6, last_response = $7, \
          delivered_at = CASE WHEN $1 = 'delivered' THEN $4 ELSE delivered_at END WHERE id = $8",
     )
@@ -562,18 +579,97 @@ pub async fn record_attempt(tx: &mut Tx, a: &AttemptRecord) -> Result<(), sqlx::
     .bind(&a.delivery_id)
     .execute(c)
     .await)?;
+    Ok(n == 1)
+}
+
+/// Adds attempts to the log of their deliveries.
+pub async fn log_attempts(tx: &mut Tx, attempts: &[AttemptRecord]) -> Result<(), sqlx::Error> {
+    for chunk in attempts.chunks(INSERT_CHUNK) {
+        exec_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO webhook_attempts (id, tenant_id, delivery_id, attempted_at, duration_ms, status_code, \
+                 error, response) ",
+            );
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(Uuid::now_v7().to_string())
+                    .push_bind(a.tenant_id.clone())
+                    .push_bind(a.delivery_id.clone())
+                    .push_bind(a.attempted_at)
+                    .push_bind(a.duration_ms)
+                    .push_bind(a.status_code)
+                    .push_bind(a.error.clone())
+                    .push_bind(a.response.clone());
+            });
+            qb.build().execute(c).await
+        })?;
+    }
     Ok(())
 }
 
-/// The endpoint accepted a delivery: its failure streak and circuit end.
-pub async fn endpoint_succeeded(tx: &mut Tx, subscription: &str) -> Result<(), sqlx::Error> {
-    exec_tx!(tx, c => sqlx::query(
+/// One attempt as the delivery log shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Attempt {
+    pub attempted_at: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub response: Option<String>,
+}
+
+/// A delivery's attempts, oldest first.
+pub async fn attempts(
+    db: &Db,
+    tenant: TenantId,
+    delivery: Uuid,
+) -> Result<Vec<Attempt>, sqlx::Error> {
+    type AttemptRow = (i64, i64, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<AttemptRow> = on_pool!(db, p => sqlx::query_as(
+        "SELECT attempted_at, duration_ms, status_code, error, response FROM webhook_attempts \
+         WHERE tenant_id = $1 AND delivery_id = $2 ORDER BY attempted_at, id",
+    )
+    .bind(tenant.to_string())
+    .bind(delivery.to_string())
+    .fetch_all(p)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(attempted_at, duration_ms, status_code, error, response)| Attempt {
+                attempted_at,
+                duration_ms,
+                status_code,
+                error,
+                response,
+            },
+        )
+        .collect())
+}
+
+/// The endpoint accepted a delivery: its failure streak and circuit end, and if it had been
+/// failing, its backlog (deliveries waiting out their backoff) is due now, oldest first, instead
+/// of hours later.
+pub async fn endpoint_succeeded(
+    tx: &mut Tx,
+    subscription: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let recovered = exec_tx!(tx, c => sqlx::query(
         "UPDATE webhook_subscriptions SET failing_since = NULL, circuit_open_until = NULL \
          WHERE id = $1 AND (failing_since IS NOT NULL OR circuit_open_until IS NOT NULL)",
     )
     .bind(subscription)
     .execute(c)
     .await)?;
+    if recovered == 1 {
+        exec_tx!(tx, c => sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+             WHERE subscription_id = $2 AND status = 'pending' AND next_attempt_at > $1",
+        )
+        .bind(now)
+        .bind(subscription)
+        .execute(c)
+        .await)?;
+    }
     Ok(())
 }
 
@@ -721,4 +817,109 @@ pub async fn mark_device(
         .await)?
     };
     Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permissions::FeatureFlag;
+    use crate::webhooks::{events, outbox};
+
+    async fn tenant_with_webhooks(db: &Db) -> TenantId {
+        let tenant = TenantId(Uuid::now_v7());
+        let mut tx = db.begin().await.unwrap();
+        crate::db::tenants::create(
+            &mut tx,
+            &gatehouse_core::Tenant {
+                id: tenant,
+                name: "T".into(),
+                slug: "t".into(),
+            },
+        )
+        .await
+        .unwrap();
+        crate::db::tenants::set_feature(&mut tx, tenant, FeatureFlag::Webhooks, true)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        tenant
+    }
+
+    #[tokio::test]
+    async fn events_fan_out_by_filter_and_old_settled_deliveries_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(None, dir.path()).await.unwrap();
+        db.migrate().await.unwrap();
+        let tenant = tenant_with_webhooks(&db).await;
+        let mut tx = db.begin().await.unwrap();
+        for types in [vec!["*".to_owned()], vec!["device.*".to_owned()]] {
+            insert(
+                &mut tx,
+                tenant,
+                &NewSubscription {
+                    url: "https://example.com/",
+                    description: "",
+                    event_types: &types,
+                    sealed_secret: "x",
+                    enabled: true,
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        }
+        // Long ago: one event only the catch-all wants, one both want.
+        let scan = events::Event {
+            event_type: events::SCAN_ACCEPTED,
+            data: serde_json::json!({}),
+        };
+        let device = events::Event {
+            event_type: events::DEVICE_OFFLINE,
+            data: serde_json::json!({}),
+        };
+        let queued = outbox::enqueue(&mut tx, tenant, &[scan, device], 1_000)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(queued, 3);
+        assert_eq!(count_by_status(&db, "pending").await.unwrap(), 3);
+
+        let claimed = claim_due(&db, 2_000, 60_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 3);
+        assert!(
+            claim_due(&db, 2_000, 60_000, 10).await.unwrap().is_empty(),
+            "leased"
+        );
+        let mut tx = db.begin().await.unwrap();
+        for c in &claimed[..2] {
+            record_attempt(
+                &mut tx,
+                &AttemptRecord {
+                    tenant_id: c.tenant_id.clone(),
+                    delivery_id: c.id.clone(),
+                    duration_ms: 1,
+                    subscription_id: c.subscription_id.clone(),
+                    status: "delivered",
+                    attempts: 1,
+                    next_attempt_at: None,
+                    attempted_at: 2_000,
+                    status_code: Some(200),
+                    error: None,
+                    response: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        // Settled deliveries go; the pending one and its message stay.
+        let pruned = prune(&db, 10_000).await.unwrap();
+        assert!(pruned >= 2, "{pruned}");
+        assert_eq!(count_by_status(&db, "delivered").await.unwrap(), 0);
+        assert_eq!(count_by_status(&db, "pending").await.unwrap(), 1);
+        let after_lease = claim_due(&db, 70_000, 200_000, 10).await.unwrap();
+        assert_eq!(after_lease.len(), 1, "the lease ran out: taken again");
+        assert_eq!(after_lease[0].id, claimed[2].id);
+        db.close().await;
+    }
 }

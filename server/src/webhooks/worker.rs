@@ -3,7 +3,8 @@
 //!
 //! - **Claiming** leases rows for twice the request timeout plus a margin (see
 //!   [`store::claim_due`]): a node that dies mid-delivery leaves its rows to be taken again when
-//!   the lease runs out, with the same `webhook-id`. On PostgreSQL several nodes claim side by
+//!   the lease runs out, with the same `webhook-id`. When a failing endpoint accepts a delivery
+//!   again, its backlog is due at once, oldest first. On PostgreSQL several nodes claim side by
 //!   side (`SKIP LOCKED`); on SQLite the one process is the only writer.
 //! - **Sending** runs up to [`MAX_IN_FLIGHT`] requests at once, without following redirects,
 //!   through the SSRF guard, with the configured timeout. 2xx is delivered; 410 Gone disables
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gatehouse_core::{DeviceId, TenantId};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 
 use super::store::{self, AttemptRecord, Claimed};
 use super::{events, outbox, schedule, signing, ssrf};
@@ -32,8 +33,6 @@ pub const MAX_IN_FLIGHT: usize = 64;
 const POLL_EVERY: Duration = Duration::from_millis(200);
 /// How much of an endpoint's answer is kept for the delivery log.
 pub const RESPONSE_KEPT_BYTES: usize = 1_024;
-/// The longest an endpoint's circuit stays open after one failure.
-const MAX_CIRCUIT_MS: i64 = 3_600_000;
 /// Results written back per transaction, at most.
 const RECORD_BATCH: usize = 256;
 /// How long settled deliveries and their messages stay in the delivery log.
@@ -41,15 +40,40 @@ pub const RETENTION_MS: i64 = 30 * 24 * 3_600 * 1_000;
 /// How often old deliveries are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
+/// The running worker of this node.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Stops claiming and waits, at most `grace`, until the requests in flight are answered and
+    /// recorded, so that a restart does not send them again. Dropping the handle instead leaves
+    /// the worker running.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(grace, self.task).await.is_err() {
+            tracing::warn!(
+                "webhook requests still in flight at shutdown: they are sent again when their lease ends"
+            );
+        }
+    }
+}
+
 /// Starts the worker on the current runtime.
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(state))
+pub fn spawn(state: AppState) -> Worker {
+    let (stop, stopped) = watch::channel(false);
+    Worker {
+        stop,
+        task: tokio::spawn(run(state, stopped)),
+    }
 }
 
 /// One attempt's result, before it is written back.
 struct Outcome {
     claimed: Claimed,
     attempted_at: i64,
+    duration_ms: i64,
     status_code: Option<u16>,
     retry_after_ms: Option<u64>,
     error: Option<String>,
@@ -73,11 +97,13 @@ fn client(state: &AppState) -> reqwest::Client {
         })
 }
 
-async fn run(state: AppState) {
+async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
     let http = client(&state);
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let (results, inbox) = mpsc::unbounded_channel::<Outcome>();
-    tokio::spawn(record_loop(state.clone(), inbox));
+    let recorder = tokio::spawn(record_loop(state.clone(), inbox));
+    // Whether someone still holds the handle that can stop us.
+    let mut stoppable = true;
     let config = state.config().clone();
     let lease_ms = 2 * config.webhooks_timeout_ms as i64 + 5_000;
     let sweep_every = Duration::from_millis(
@@ -86,6 +112,9 @@ async fn run(state: AppState) {
     let mut next_sweep = tokio::time::Instant::now();
     let mut next_prune = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
+        if *stopped.borrow() {
+            break;
+        }
         let free = permits.available_permits();
         let mut full = false;
         if free > 0 {
@@ -139,8 +168,13 @@ async fn run(state: AppState) {
         tokio::select! {
             _ = state.webhook_wakeups().notified() => {}
             _ = tokio::time::sleep(POLL_EVERY) => {}
+            changed = stopped.changed(), if stoppable => stoppable = changed.is_ok(),
         }
     }
+    // Let what was sent be answered and recorded.
+    let _ = permits.acquire_many(MAX_IN_FLIGHT as u32).await;
+    drop(results);
+    let _ = recorder.await;
 }
 
 /// The keys that sign a delivery now: the current secret, and the previous one during its
@@ -162,9 +196,22 @@ fn signing_keys(state: &AppState, c: &Claimed, now: i64) -> Vec<Vec<u8>> {
 
 async fn attempt(state: &AppState, http: &reqwest::Client, claimed: Claimed) -> Outcome {
     let attempted_at = now_ms();
+    let started = std::time::Instant::now();
+    let mut outcome = send(state, http, claimed, attempted_at).await;
+    outcome.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    outcome
+}
+
+async fn send(
+    state: &AppState,
+    http: &reqwest::Client,
+    claimed: Claimed,
+    attempted_at: i64,
+) -> Outcome {
     let mut outcome = Outcome {
         claimed,
         attempted_at,
+        duration_ms: 0,
         status_code: None,
         retry_after_ms: None,
         error: None,
@@ -262,11 +309,14 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
     let base = state.config().webhooks_retry_base_ms;
     let mut tx = state.db().begin().await?;
     let mut succeeded: HashSet<&str> = HashSet::new();
+    let mut rows = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         let c = &o.claimed;
         let attempts = c.attempts + 1;
         let mut row = AttemptRecord {
+            tenant_id: c.tenant_id.clone(),
             delivery_id: c.id.clone(),
+            duration_ms: o.duration_ms,
             subscription_id: c.subscription_id.clone(),
             status: "pending",
             attempts,
@@ -301,10 +351,11 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
                     Some(d) => row.next_attempt_at = Some(o.attempted_at + d as i64),
                     None => row.status = "failed",
                 }
-                let open_for = delay
-                    .map(|d| d as i64)
-                    .unwrap_or(base as i64)
-                    .min(MAX_CIRCUIT_MS);
+                let open_for = schedule::circuit_open_ms(
+                    delay.unwrap_or(base),
+                    base,
+                    o.retry_after_ms.is_some(),
+                );
                 let disabled = store::endpoint_failed(
                     &mut tx,
                     &c.subscription_id,
@@ -318,10 +369,14 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
                 }
             }
         }
-        store::record_attempt(&mut tx, &row).await?;
+        if store::record_attempt(&mut tx, &row).await? {
+            rows.push(row);
+        }
     }
+    store::log_attempts(&mut tx, &rows).await?;
+    let now = now_ms();
     for subscription in succeeded {
-        store::endpoint_succeeded(&mut tx, subscription).await?;
+        store::endpoint_succeeded(&mut tx, subscription, now).await?;
     }
     tx.commit().await
 }

@@ -241,6 +241,21 @@ impl Server {
         next
     }
 
+    /// Asks the server to shut down gracefully (SIGTERM), as a service manager would.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM worked");
+    }
+
+    /// Whether the server process has ended.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     pub fn demo_json(&self) -> Value {
         let text = std::fs::read_to_string(self.dir.join("demo.json")).expect("demo.json");
         serde_json::from_str(&text).expect("demo.json is JSON")
