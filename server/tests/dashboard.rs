@@ -535,6 +535,16 @@ async fn the_live_stream_delivers_occupancy_after_a_scan(backend: Backend) {
         .unwrap()
         .to_string();
     assert!(zones_html.contains("<span class=\"inside\">1</span>"));
+
+    // Signing out ends the live stream as well.
+    let csrf = viewer.csrf(&format!("/dashboard/events/{event}")).await;
+    let out = viewer.post("/dashboard/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status(), 303);
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream closes after sign-out");
 }
 
 async fn participants_are_found_and_a_badge_is_reissued(backend: Backend) {
