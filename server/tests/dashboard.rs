@@ -23,6 +23,7 @@ on_both_backends!(
     participants_are_found_and_a_badge_is_reissued,
     checkpoints_and_zones_are_created_and_edited,
     offline_duplicates_are_flagged_for_review,
+    a_zone_filling_up_turns_amber_then_red,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -534,6 +535,16 @@ async fn the_live_stream_delivers_occupancy_after_a_scan(backend: Backend) {
         .unwrap()
         .to_string();
     assert!(zones_html.contains("<span class=\"inside\">1</span>"));
+
+    // Signing out ends the live stream as well.
+    let csrf = viewer.csrf(&format!("/dashboard/events/{event}")).await;
+    let out = viewer.post("/dashboard/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status(), 303);
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream closes after sign-out");
 }
 
 async fn participants_are_found_and_a_badge_is_reissued(backend: Backend) {
@@ -729,4 +740,47 @@ async fn offline_duplicates_are_flagged_for_review(backend: Backend) {
         .await;
     assert_eq!(review.matches("data-scan=\"").count(), 1);
     assert!(review.contains("offline duplicate: review"));
+}
+
+async fn a_zone_filling_up_turns_amber_then_red(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let demo = s.demo_json();
+    let event = event_of(&s);
+    let (gate, _) = s.pair_demo_devices().await;
+    let (entry, plenary) = checkpoint(&demo, "Main gate entry");
+    let admin = sign_in(&s, "admin").await;
+    let csrf = admin
+        .csrf(&format!("/dashboard/events/{event}/layout"))
+        .await;
+    let res = admin
+        .post(
+            &format!("/dashboard/events/{event}/zones/{plenary}"),
+            &[("capacity", "4"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let people: Vec<&Value> = demo["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| approved(t))
+        .take(4)
+        .collect();
+    let zone_class = |page: &str| {
+        let card = &page[..page.find(&format!("data-zone=\"{plenary}\"")).unwrap()];
+        let class = &card[card.rfind("class=\"zone ").unwrap() + 12..];
+        class[..class.find('"').unwrap()].to_string()
+    };
+    let overview = format!("/dashboard/events/{event}");
+    for (i, person) in people.iter().enumerate() {
+        let r = online_scan(&s, &gate.device_token, &entry, &person["payload"]).await;
+        assert_eq!(r["verdict"], "VALID");
+        let (_, page) = admin.get(&overview).await;
+        let expected = match i + 1 {
+            1 | 2 => "fill-green", // 25 %, 50 %
+            3 => "fill-amber",     // 75 %
+            _ => "fill-red",       // 100 %
+        };
+        assert_eq!(zone_class(&page), expected, "{} of 4 inside", i + 1);
+    }
 }

@@ -4,7 +4,8 @@
 // Story: a read-only viewer signs in, sees the devices and is refused when they try to revoke
 // one → the admin signs in → occupancy changes live after a scan posted through the sync API →
 // a device is created, paired with its code and revoked → the access log is filtered and
-// exported as CSV → a participant is found and their ticket QR shown.
+// exported as CSV → a participant is found and their ticket QR shown → a gate that stopped
+// calling turns OFFLINE on the live overview (about a minute after it went quiet).
 // Screenshots: $GATEHOUSE_SCREENSHOTS (default docs/screenshots/), dashboard-*.png.
 
 import { chromium } from 'playwright-core';
@@ -88,10 +89,29 @@ try {
   check('a wrong password is refused', (await page.textContent('.form-error')).includes('Wrong email or password'));
   await shot('login');
 
-  // Gates, and some traffic for the chart.
+  // Gates, and some traffic for the chart. Two gates keep calling; a third goes quiet after
+  // pairing, and the overview must turn it OFFLINE by itself (no contact for 60 s).
   const [codeA, codeB] = demo.pairing_codes;
   const gateA = await pair(codeA);
   const gateB = await pair(codeB, 'exit-gate');
+  const admin = await api('/admin/v1/login', { email: demo.admin.email, password: demo.admin.password });
+  const south = await api(`/admin/v1/events/${event}/devices`, { name: 'South gate' }, admin.token);
+  const quiet = await pair(south.pairing_code);
+  const shown = await (await fetch(`${base}/admin/v1/events/${event}`, { headers: { authorization: `Bearer ${admin.token}` } })).json();
+  // What a syncing gate reports: its feed cursor (gate 2 is 40 changes behind) and outbox depth.
+  const report = (g, i) =>
+    api(
+      '/sync/v1/scans',
+      {
+        scans: [],
+        occupancy: [],
+        report: { app_version: 'e2e-1.0', profile: null, cursor: shown.feed_head - 40 * i, outbox_depth: 3 * i, device_time: Date.now() },
+      },
+      g.device_token,
+    ).catch(() => {});
+  const keepAlive = setInterval(() => [gateA, gateB].forEach(report), 5_000);
+  [gateA, gateB].forEach(report);
+  keepAlive.unref();
   for (const t of approved.slice(0, 6)) await scan(gateA.device_token, entry.id, t.payload);
   await scan(gateA.device_token, entry.id, blocked.payload);
   await scan(gateB.device_token, vipDoor.id, approved[0].payload);
@@ -136,7 +156,7 @@ try {
   const ms = Date.now() - t0;
   check('occupancy changes live after a scan, without a reload', await page.evaluate(() => window.__sameDocument === true), `${ms} ms`);
   check('every paired gate is listed on the overview', (await page.textContent('#live-devices')).includes(gateB.device_name));
-  await shot('overview');
+  await shot('overview-live');
 
   // Pair and revoke a device.
   await page.goto(`${base}/dashboard/events/${event}/devices`);
@@ -182,6 +202,20 @@ try {
   await page.waitForSelector('svg.qr');
   check('a participant page shows status and ticket QR', (await page.textContent('.person')).includes('approved'));
   await shot('participant');
+
+  // The quiet gate turns OFFLINE on the live overview, without a reload.
+  await page.goto(`${base}/dashboard/events/${event}`);
+  await page.evaluate(() => (window.__sameDocument = true));
+  const t1 = Date.now();
+  await page.waitForSelector(`#live-devices tr.status-offline[data-device="${quiet.device_id}"]`, { timeout: 120_000 });
+  const alert = await page.textContent('#live-devices [role=alert]');
+  check(
+    'a gate that stops calling shows OFFLINE on the live overview',
+    alert.includes('South gate') && !alert.includes(gateA.device_name) && (await page.evaluate(() => window.__sameDocument === true)),
+    `${Math.round((Date.now() - t1) / 1000)} s after opening the page: ${alert.trim()}`,
+  );
+  await shot('overview');
+  clearInterval(keepAlive);
 } finally {
   await browser.close();
 }

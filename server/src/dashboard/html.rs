@@ -272,10 +272,10 @@ pub fn utc_input(ms: i64) -> String {
 /// Reads `YYYY-MM-DDTHH:MM[:SS]` (or with a space) as UTC; `None` if malformed.
 pub fn parse_utc(text: &str) -> Option<i64> {
     let text = text.trim();
-    if text.len() < 16 || !text.is_char_boundary(10) {
+    let (date, time) = (text.get(..10)?, text.get(11..)?);
+    if time.len() < 5 {
         return None;
     }
-    let (date, time) = (&text[..10], &text[11..]);
     let mut d = date.split('-');
     let y: i64 = d.next()?.parse().ok()?;
     let mo: u32 = d.next()?.parse().ok()?;
@@ -385,6 +385,12 @@ mod tests {
         assert_eq!(parse_utc("2024-02-29T00:00"), Some(1_709_164_800_000));
         assert_eq!(parse_utc("yesterday"), None);
         assert_eq!(parse_utc("2024-13-01T00:00"), None);
+        assert_eq!(
+            parse_utc("2024-01-01éT00:00"),
+            None,
+            "no panic on odd input"
+        );
+        assert_eq!(parse_utc("2024-01-01T0"), None);
     }
 
     #[test]

@@ -378,8 +378,8 @@ pub async fn live(
     let tenant = user.caller.tenant_id;
     let event_id = event.id;
     let stream = futures::stream::unfold(
-        (state, rx, None::<Instant>),
-        move |(state, mut rx, last)| async move {
+        (state, rx, None::<Instant>, user),
+        move |(state, mut rx, last, user)| async move {
             if let Some(last) = last {
                 let _ = tokio::time::timeout(REFRESH_EVERY, async {
                     loop {
@@ -398,6 +398,10 @@ pub async fn live(
                     rx.try_recv(),
                     Err(TryRecvError::Empty | TryRecvError::Closed)
                 ) {}
+                // Signing out (or the session expiring) ends the stream too.
+                if !user.still_signed_in(state.db()).await.unwrap_or(true) {
+                    return None;
+                }
             }
             let sse = match fragments(state.db(), tenant, event_id).await {
                 Ok(f) => SseEvent::default()
@@ -411,7 +415,7 @@ pub async fn live(
                         .data("the server could not read occupancy; retrying")
                 }
             };
-            Some((Ok(sse), (state, rx, Some(Instant::now()))))
+            Some((Ok(sse), (state, rx, Some(Instant::now()), user)))
         },
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

@@ -66,7 +66,6 @@ pub async fn search(
             .await?
         }
     };
-    let total = db::participants::count(state.db(), tenant, event.id).await?;
     let mut statuses = String::from("<option value=\"\">Any status</option>");
     for s in ParticipantStatus::ALL {
         let _ = write!(
@@ -84,7 +83,7 @@ pub async fn search(
         "<form method=\"get\" class=\"filters card\"><label>Search <input type=\"search\" name=\"q\" \
          value=\"{}\" placeholder=\"name, email or registration code\" autofocus></label>\
          <label>Status <select name=\"status\">{statuses}</select></label>\
-         <button type=\"submit\">Search</button></form><p class=\"muted\">{total} participants in this event.</p>",
+         <button type=\"submit\">Search</button></form>",
         esc(&q.q)
     );
     if found.is_empty() {

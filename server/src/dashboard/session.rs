@@ -77,6 +77,13 @@ impl DashboardUser {
         }
     }
 
+    /// Whether this session is still live (a stream re-checks it: signing out ends it).
+    pub async fn still_signed_in(&self, db: &db::Db) -> Result<bool, sqlx::Error> {
+        Ok(db::users::session(db, &self.session_digest, now_ms())
+            .await?
+            .is_some())
+    }
+
     /// The frame of a page this user sees.
     pub fn frame<'a>(
         &'a self,
