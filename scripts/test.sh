@@ -2,7 +2,8 @@
 # Runs every Gatehouse test on a Debian 12 machine, installing what it needs first.
 #   bash scripts/test.sh
 # Steps: system packages → PostgreSQL → UI → format and lint → Rust tests (SQLite and PostgreSQL)
-# → the app end to end under Xvfb → benchmarks compile.
+# → the app (gate and kiosk) end to end under Xvfb → the dashboard in headless Chromium
+# → Schemathesis against the REST API → benchmarks compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,8 +35,15 @@ cargo build --workspace --bins --locked
 step "Rust tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
-step "the app end to end: tauri-driver + WebKitWebDriver under Xvfb, against the demo server"
+step "the app end to end: the gate and the kiosk, tauri-driver + WebKitWebDriver under Xvfb, against the demo server"
 GATEHOUSE_SCREENSHOTS="$(mktemp -d)" bash tests/ui-e2e/run.sh
+
+step "the dashboard end to end: headless Chromium (playwright-core) against the demo server"
+GATEHOUSE_SERVER_BIN="$CARGO_TARGET_DIR/debug/gatehouse-server" GATEHOUSE_SCREENSHOTS="$(mktemp -d)" \
+  bash tests/dashboard-e2e/run.sh
+
+step "the REST API against its own OpenAPI description: Schemathesis (PyPI)"
+GATEHOUSE_SERVER_BIN="$CARGO_TARGET_DIR/debug/gatehouse-server" bash scripts/schemathesis.sh
 
 step "benchmarks compile"
 cargo bench -p gatehouse-core --no-run --locked
