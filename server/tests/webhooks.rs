@@ -407,6 +407,7 @@ async fn a_failing_receiver_is_retried_until_it_answers(backend: Backend) {
         Value::Null,
         "a success ends the streak"
     );
+    assert_eq!(sub["data"]["circuit_open_until"], Value::Null);
 }
 
 async fn retry_after_is_honoured(backend: Backend) {

@@ -22,6 +22,8 @@ pub struct Subscription {
     pub disabled_reason: Option<String>,
     /// Since when no delivery has succeeded, while failing.
     pub failing_since: Option<i64>,
+    /// Until when deliveries wait after a failure (the circuit breaker).
+    pub circuit_open_until: Option<i64>,
     /// Until when the previous secret still signs, after a rotation.
     pub previous_secret_expires_at: Option<i64>,
     pub created_at: i64,
@@ -32,7 +34,7 @@ pub struct Subscription {
 
 const SUB_COLUMNS: &str =
     "id, tenant_id, url, description, event_types, enabled, disabled_reason, \
-     failing_since, previous_secret_expires_at, created_at, updated_at";
+     failing_since, previous_secret_expires_at, created_at, updated_at, circuit_open_until";
 
 fn decode(message: String) -> sqlx::Error {
     sqlx::Error::Decode(message.into())
@@ -64,6 +66,7 @@ where
         previous_secret_expires_at: r.try_get(8)?,
         created_at: r.try_get(9)?,
         updated_at: r.try_get(10)?,
+        circuit_open_until: r.try_get(11)?,
     })
 }
 
