@@ -124,6 +124,11 @@ async fn main() -> anyhow::Result<()> {
         done += n;
     }
     let logs_seconds = started.elapsed().as_secs_f64();
+    // PostgreSQL plans by table statistics, which autovacuum keeps after bulk loads; where it is
+    // off (as on our test machines) the planner believes the tables are empty. Do its work.
+    if let db::Db::Pg(pool) = state.db() {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
 
     let listener = gatehouse_server::app::bind(state.config()).await?;
     let url = format!("http://{}", listener.local_addr()?);
