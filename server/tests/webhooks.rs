@@ -765,6 +765,20 @@ async fn status_changes_and_silent_devices_are_announced(backend: Backend) {
         (Some("pending"), Some("approved"))
     );
     hook.wait_for_type("participant.approved").await;
+    // Through the REST API too: a DELETE cancels the participant and says so.
+    let res = s
+        .http
+        .delete(s.at(&format!("/api/v1/participants/{person}")))
+        .bearer_auth(demo["api_key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let cancelled = hook
+        .wait_for_event("participant.status_changed", |d| d["status"] == "cancelled")
+        .await;
+    assert!(verify(&secret, &cancelled));
+    assert_eq!(cancelled.json()["data"]["previous_status"], "approved");
     let bad = s
         .http
         .post(s.at(&format!("/admin/v1/participants/{person}/status")))

@@ -610,7 +610,17 @@ async fn change(
         Some(&next),
     )
     .await?;
+    // A status change through the API is announced like one made by an admin.
+    let mut queued = 0;
+    if next.gate.status != current.record.gate.status {
+        let events =
+            crate::webhooks::events::status_changed(&next.gate, current.record.gate.status);
+        queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &events, now).await?;
+    }
     tx.commit().await?;
+    if queued > 0 {
+        state.wake_webhooks();
+    }
     state.notify(next.gate.event_id);
     Ok(one(
         StatusCode::OK,
