@@ -409,7 +409,8 @@ fn document(content: &[u8], (width, height): (f32, f32)) -> Vec<u8> {
     let xref = pdf.len();
     let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for offset in offsets {
-        let _ = write!(table, "{offset:010} 00000 n \n");
+        // Each entry is 20 bytes: offset, generation, "n", space, newline.
+        let _ = writeln!(table, "{offset:010} 00000 n ");
     }
     let _ = write!(
         table,

@@ -249,18 +249,17 @@ impl Store {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = thread::Builder::new()
             .name("store-checkpoint".into())
-            .spawn(move || loop {
-                match stopped.recv_timeout(CHECKPOINT_INTERVAL) {
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        // PASSIVE copies what it can without waiting on readers or writers; a
-                        // busy moment just leaves the rest for the next round.
-                        if let Err(e) =
-                            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                        {
-                            tracing::warn!(error = %e, "background WAL checkpoint failed");
-                        }
+            .spawn(move || {
+                // Until the handle is dropped (the channel closes) or says stop.
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_INTERVAL)
+                {
+                    // PASSIVE copies what it can without waiting on readers or writers; a
+                    // busy moment just leaves the rest for the next round.
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "background WAL checkpoint failed");
                     }
-                    _ => break,
                 }
             })
             .map_err(StoreError::CheckpointThread)?;
