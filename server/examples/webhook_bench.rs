@@ -154,7 +154,7 @@ async fn run(database_url: Option<String>) -> anyhow::Result<Value> {
 
 fn event(i: usize) -> events::Event {
     events::Event {
-        event_type: events::SCAN_ACCEPTED,
+        event_type: events::CHECKIN_SCANNED,
         data: json!({"n": i, "enqueued_at": now_ms()}),
     }
 }

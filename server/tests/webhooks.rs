@@ -12,7 +12,9 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use common::{checkpoint, now_ms, ticket, Backend, Server};
-use gatehouse_core::protocol::{DeviceReport, OnlineScanRequest, Presented, ScanUpload};
+use gatehouse_core::protocol::{
+    DeviceReport, OccupancyCounter, OnlineScanRequest, Presented, ScanUpload,
+};
 use gatehouse_core::{AccessLog, CheckpointId, Movement, Reason, ScanId, Verdict, ZoneId};
 use serde_json::{json, Value};
 
@@ -27,7 +29,9 @@ on_both_backends!(
     a_receiver_that_was_down_gets_every_event_when_it_is_up,
     status_changes_and_silent_devices_are_announced,
     a_delivery_can_be_sent_again_by_hand,
-    online_scans_are_announced_accepted_or_denied,
+    online_scans_are_announced_with_their_verdict,
+    a_participant_registered_through_the_api_is_announced,
+    a_zone_filling_up_announces_each_threshold_once,
     an_offline_duplicate_is_announced,
     two_nodes_on_one_database_deliver_each_event_once,
     a_graceful_shutdown_records_what_is_in_flight,
@@ -289,13 +293,22 @@ fn scan(demo: &Value, participant: &str) -> AccessLog {
 }
 
 async fn upload(s: &Server, token: &str, scans: Vec<AccessLog>) {
+    upload_with(s, token, scans, vec![]).await;
+}
+
+async fn upload_with(
+    s: &Server,
+    token: &str,
+    scans: Vec<AccessLog>,
+    occupancy: Vec<OccupancyCounter>,
+) {
     let res = s
         .http
         .post(s.at("/sync/v1/scans"))
         .bearer_auth(token)
         .json(&ScanUpload {
             scans,
-            occupancy: vec![],
+            occupancy,
             report: DeviceReport {
                 app_version: "test-1.0".into(),
                 profile: Some("gate-laptop".into()),
@@ -320,7 +333,7 @@ fn approved_participant(demo: &Value) -> String {
 async fn a_scan_uploaded_by_a_gate_reaches_the_subscriber_signed(backend: Backend) {
     let s = Server::demo_with_env(backend, FAST).await;
     let hook = Receiver::start().await;
-    let (id, secret) = subscribe(&s, &hook.url, &["scan.*"]).await;
+    let (id, secret) = subscribe(&s, &hook.url, &["checkin.*"]).await;
     assert!(secret.starts_with("whsec_"), "{secret}");
     let demo = s.demo_json();
     let (gate, _) = s.pair_demo_devices().await;
@@ -331,8 +344,10 @@ async fn a_scan_uploaded_by_a_gate_reaches_the_subscriber_signed(backend: Backen
     assert!(verify(&secret, &got[0]), "signature verifies: {:?}", got[0]);
     assert!(!verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &got[0]));
     let body = got[0].json();
-    assert_eq!(body["type"], "scan.accepted");
+    assert_eq!(body["type"], "checkin.scanned");
     assert_eq!(body["data"]["id"], first.id.to_string());
+    assert_eq!(body["data"]["verdict"], json!(first.verdict));
+    assert_eq!(body["data"]["movement"], json!(first.movement));
     assert_eq!(body["data"]["source"], "device");
     assert!(got[0].id().starts_with("msg_"));
 
@@ -576,9 +591,9 @@ async fn scopes_private_urls_and_bad_input_are_refused_clearly(backend: Backend)
     let (code, message) = refused("http://hooks.example.com/in", json!(["*"])).await;
     assert_eq!(code, "invalid_url");
     assert!(message.contains("https"), "{message}");
-    let (code, message) = refused("https://93.184.216.34/in", json!(["scan.maybe"])).await;
+    let (code, message) = refused("https://93.184.216.34/in", json!(["scan.accepted"])).await;
     assert_eq!(code, "invalid_event_types");
-    assert!(message.contains("scan.accepted"), "{message}");
+    assert!(message.contains("checkin.scanned"), "{message}");
     let (code, _) = refused("https://93.184.216.34/in", json!([])).await;
     assert_eq!(code, "invalid_event_types");
     let (_, list) = call(&s, get, "/api/v1/webhooks", Some(&key), None).await;
@@ -856,11 +871,11 @@ async fn a_delivery_can_be_sent_again_by_hand(backend: Backend) {
     );
 }
 
-async fn online_scans_are_announced_accepted_or_denied(backend: Backend) {
+async fn online_scans_are_announced_with_their_verdict(backend: Backend) {
     let s = Server::demo_with_env(backend, FAST).await;
     let hook = Receiver::start().await;
-    // Only denials: an admitted scan must not reach this subscriber.
-    let (_, secret) = subscribe(&s, &hook.url, &["scan.denied"]).await;
+    // One event type for every scan, the verdict in `data`.
+    let (_, secret) = subscribe(&s, &hook.url, &["checkin.scanned"]).await;
     let demo = s.demo_json();
     let (gate, _) = s.pair_demo_devices().await;
     let (cp, _) = checkpoint(&demo, "Main gate entry");
@@ -888,22 +903,246 @@ async fn online_scans_are_announced_accepted_or_denied(backend: Backend) {
             id
         }
     };
-    scan_online(ticket(&demo, |t| {
+    let admitted = scan_online(ticket(&demo, |t| {
         t["status"] == "approved" && t["blocked"] == false
     }))
     .await;
     let blocked = scan_online(ticket(&demo, |t| t["blocked"] == true)).await;
-    let denied = hook.wait_for_type("scan.denied").await;
-    assert!(verify(&secret, &denied));
-    let data = &denied.json()["data"];
-    assert_eq!(data["id"], blocked.to_string());
-    assert_eq!(data["source"], "online");
-    assert_eq!(data["verdict"], "BLOCKED");
-    assert!(data["reason_text"].is_string());
-    assert!(
-        hook.got().iter().all(|r| r.json()["type"] == "scan.denied"),
-        "the admitted scan was not for this subscriber"
+    let got = hook.wait_for(2).await;
+    assert!(got.iter().all(|r| verify(&secret, r)));
+    assert!(got.iter().all(|r| r.json()["type"] == "checkin.scanned"));
+    let of = |id: ScanId| {
+        got.iter()
+            .map(|r| r.json()["data"].clone())
+            .find(|d| d["id"] == id.to_string())
+            .unwrap_or_else(|| panic!("scan {id} announced: {got:?}"))
+    };
+    let denied = of(blocked);
+    assert_eq!(denied["source"], "online");
+    assert_eq!(denied["verdict"], "BLOCKED");
+    assert!(denied["reason"].is_string());
+    assert!(denied["reason_text"].is_string());
+    let accepted = of(admitted);
+    assert_ne!(accepted["verdict"], "BLOCKED");
+    assert_eq!(accepted["movement"], "in");
+}
+
+async fn a_participant_registered_through_the_api_is_announced(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    let (_, secret) = subscribe(&s, &hook.url, &["participant.registered"]).await;
+    let demo = s.demo_json();
+    let (status, made) = call(
+        &s,
+        reqwest::Method::POST,
+        "/api/v1/participants",
+        Some(&api_key(&s)),
+        Some(json!({
+            "event_id": demo["event_id"],
+            "full_name": "Registered Rahel",
+            "category": "Delegate",
+            "organisation": "African Union",
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let got = hook.wait_for_type("participant.registered").await;
+    assert!(verify(&secret, &got), "signature verifies: {got:?}");
+    let data = &got.json()["data"];
+    assert_eq!(data["participant_id"], made["data"]["id"]);
+    assert_eq!(data["event_id"], demo["event_id"]);
+    assert_eq!(data["full_name"], "Registered Rahel");
+    assert_eq!(data["category"], "Delegate");
+    assert_eq!(data["status"], "pending");
+    assert_eq!(
+        hook.got().len(),
+        1,
+        "one registration, one event: {:?}",
+        hook.got()
     );
+}
+
+/// Sets a zone's capacity the way an admin does: signed in to the dashboard, through its form.
+async fn set_capacity(s: &Server, zone: &str, capacity: &str) {
+    let demo = s.demo_json();
+    let event = demo["event_id"].as_str().unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next())
+            .find_map(|pair| {
+                pair.split_once('=')
+                    .filter(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_owned())
+            })
+            .unwrap_or_else(|| panic!("cookie {name}"))
+    };
+    let csrf = |page: &str| {
+        let mark = "name=\"csrf\" value=\"";
+        let start = page.find(mark).expect("a CSRF field") + mark.len();
+        page[start..start + page[start..].find('"').unwrap()].to_owned()
+    };
+    let form = browser.get(s.at("/dashboard/login")).send().await.unwrap();
+    let login = cookie(&form, "gatehouse_login");
+    let page = form.text().await.unwrap();
+    let res = browser
+        .post(s.at("/dashboard/login"))
+        .header("cookie", format!("gatehouse_login={login}"))
+        .form(&[
+            ("email", demo["admin"]["email"].as_str().unwrap()),
+            ("password", demo["admin"]["password"].as_str().unwrap()),
+            ("csrf", &csrf(&page)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the demo admin signs in");
+    let session = format!("gatehouse_session={}", cookie(&res, "gatehouse_session"));
+    let page = browser
+        .get(s.at(&format!("/dashboard/events/{event}/layout")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = browser
+        .post(s.at(&format!("/dashboard/events/{event}/zones/{zone}")))
+        .header("cookie", &session)
+        .form(&[("capacity", capacity), ("csrf", &csrf(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the capacity is saved");
+}
+
+async fn a_zone_filling_up_announces_each_threshold_once(backend: Backend) {
+    let s = Server::demo_with_env(backend, FAST).await;
+    let hook = Receiver::start().await;
+    let (_, secret) = subscribe(&s, &hook.url, &["occupancy.*"]).await;
+    let demo = s.demo_json();
+    let (gate, other) = s.pair_demo_devices().await;
+    let (entry, plenary) = checkpoint(&demo, "Main gate entry");
+    let (exit, _) = checkpoint(&demo, "Main gate exit");
+    set_capacity(&s, &plenary, "4").await;
+    let people: Vec<&Value> = demo["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "approved" && t["blocked"] == false)
+        .take(4)
+        .collect();
+    let scan_at = |cp: &str, t: &Value| {
+        let presented = Presented::Payload(t["payload"].as_str().unwrap().to_owned());
+        let (s, token, cp) = (&s, gate.device_token.clone(), cp.to_owned());
+        async move {
+            let res = s
+                .http
+                .post(s.at("/sync/v1/scan"))
+                .bearer_auth(token)
+                .json(&OnlineScanRequest {
+                    scan_id: ScanId(uuid::Uuid::now_v7()),
+                    presented,
+                    checkpoint_id: cp.parse().unwrap(),
+                    requested: None,
+                    override_reason: None,
+                    device_time: now_ms(),
+                })
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["verdict"], "VALID", "{body}");
+        }
+    };
+    let crossings = |n: usize| {
+        let (hook, secret, plenary) = (&hook, &secret, &plenary);
+        async move {
+            hook.wait_for(n)
+                .await
+                .iter()
+                .map(|r| {
+                    assert!(verify(secret, r), "signature verifies: {r:?}");
+                    let body = r.json();
+                    assert_eq!(body["type"], "occupancy.threshold_crossed");
+                    let d = &body["data"];
+                    assert_eq!(d["zone_id"], plenary.as_str());
+                    assert_eq!(d["zone_name"], "Plenary hall");
+                    assert_eq!(d["capacity"], 4);
+                    (
+                        d["threshold"].as_i64().unwrap(),
+                        d["direction"].as_str().unwrap().to_owned(),
+                        d["occupancy"].as_i64().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // 1 and 2 of 4 inside cross nothing; the third reaches 75 %.
+    for t in &people[..3] {
+        scan_at(&entry, t).await;
+    }
+    assert_eq!(crossings(1).await, vec![(75, "up".to_owned(), 3)]);
+    // The fourth reaches 90 % and 100 % at once: one event for each.
+    scan_at(&entry, people[3]).await;
+    let mut got = crossings(3).await;
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (75, "up".to_owned(), 3),
+            (90, "up".to_owned(), 4),
+            (100, "up".to_owned(), 4)
+        ]
+    );
+    // One leaves: below 100 % and 90 % again.
+    scan_at(&exit, people[0]).await;
+    let mut down: Vec<_> = crossings(5)
+        .await
+        .into_iter()
+        .filter(|(_, direction, _)| direction == "down")
+        .collect();
+    down.sort();
+    assert_eq!(
+        down,
+        vec![(90, "down".to_owned(), 3), (100, "down".to_owned(), 3)]
+    );
+    assert_eq!(hook.got().len(), 5, "each crossing once");
+
+    // A gate that counted offline uploads its counter: 3 + 1 inside is 100 % again. The same
+    // counter again changes nothing; then it counts two out (2 of 4: below 75 %).
+    let counter = |ins, outs| OccupancyCounter {
+        zone_id: plenary.parse().unwrap(),
+        ins,
+        outs,
+    };
+    upload_with(&s, &other.device_token, vec![], vec![counter(1, 0)]).await;
+    let mut got = crossings(7).await.split_off(5);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![(90, "up".to_owned(), 4), (100, "up".to_owned(), 4)]
+    );
+    upload_with(&s, &other.device_token, vec![], vec![counter(1, 0)]).await;
+    upload_with(&s, &other.device_token, vec![], vec![counter(1, 2)]).await;
+    let mut got = crossings(10).await.split_off(7);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (75, "down".to_owned(), 2),
+            (90, "down".to_owned(), 2),
+            (100, "down".to_owned(), 2)
+        ]
+    );
+    assert_eq!(hook.got().len(), 10, "a repeated counter is no crossing");
 }
 
 async fn an_offline_duplicate_is_announced(backend: Backend) {
@@ -965,7 +1204,7 @@ async fn two_nodes_on_one_database_deliver_each_event_once(backend: Backend) {
     hook.inbox
         .delay_ms
         .store(100, std::sync::atomic::Ordering::Relaxed);
-    subscribe(&a, &hook.url, &["scan.*"]).await;
+    subscribe(&a, &hook.url, &["checkin.scanned"]).await;
     let demo = a.demo_json();
     let (gate, _) = a.pair_demo_devices().await;
     let person = approved_participant(&demo);

@@ -5,7 +5,7 @@
 
 use gatehouse_core::{EventId, Movement, TenantId, ZoneId};
 
-use super::{exec_tx, on_pool, parse_id, Db, Tx};
+use super::{exec_tx, on_pool, on_tx, parse_id, Db, Tx};
 
 /// The source name for scans decided on the server.
 pub const ONLINE: &str = "online";
@@ -91,4 +91,25 @@ pub async fn totals(
     rows.into_iter()
         .map(|(z, i, o)| Ok((parse_id(&z)?, i, o)))
         .collect()
+}
+
+/// One zone's occupancy (Σ ins − Σ outs over every source, never below 0) as this transaction
+/// sees it. Read after [`count_online`] in the same transaction, it is exact for online scans
+/// even on PostgreSQL: their upserts lock the zone's one `online` row until commit.
+pub async fn zone_in(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    zone: ZoneId,
+) -> Result<i64, sqlx::Error> {
+    let (total,): (i64,) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(ins), 0) - COALESCE(SUM(outs), 0) AS BIGINT) \
+         FROM occupancy_counters WHERE tenant_id = $1 AND event_id = $2 AND zone_id = $3",
+    )
+    .bind(tenant.to_string())
+    .bind(event.to_string())
+    .bind(zone.to_string())
+    .fetch_one(c)
+    .await)?;
+    Ok(total.max(0))
 }

@@ -414,7 +414,12 @@ pub async fn create(
         };
         idempotency::remember(&mut tx, &caller, key, &hash, StatusCode::CREATED, &body).await?;
     }
+    let events = [crate::webhooks::events::registered(&created.record.gate)];
+    let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &events, now_ms()).await?;
     tx.commit().await?;
+    if queued > 0 {
+        state.wake_webhooks();
+    }
     state.notify(event.id);
     Ok(one(StatusCode::CREATED, created))
 }

@@ -10,7 +10,9 @@ use gatehouse_core::decide::Credential;
 use gatehouse_core::protocol::{
     Change, OnlineScanRequest, OnlineScanResponse, ParticipantSummary, Presented,
 };
-use gatehouse_core::{decide, AccessLog, DeviceId, EventId, ScanInput, TenantId, TicketError};
+use gatehouse_core::{
+    decide, AccessLog, DeviceId, EventId, Movement, ScanInput, TenantId, TicketError,
+};
 
 use crate::auth::DeviceCaller;
 use crate::db::access_logs::{self, Source, StoredScan};
@@ -178,12 +180,23 @@ pub(crate) async fn decide_and_record(
             .ok_or_else(|| ApiError::internal("read back a scan", &scan_id))?;
         return answer_again(state, asker, stored).await;
     }
+    let mut hooks = vec![crate::webhooks::events::scan(&log, asker.source.as_str())];
     if let (true, Some(movement)) = (decision.verdict.admits(), decision.movement) {
         db::occupancy::count_online(&mut tx, tenant, event, zone.id, movement, now).await?;
+        if zone.capacity.is_some() {
+            // Read after the count, in the same transaction: the one before is one step back.
+            let after = db::occupancy::zone_in(&mut tx, tenant, event, zone.id).await?;
+            let before = match movement {
+                Movement::In => after - 1,
+                Movement::Out => after + 1,
+            };
+            hooks.extend(crate::webhooks::events::threshold_crossings(
+                &zone, before, after,
+            ));
+        }
     }
-    let hook = crate::webhooks::events::scan(&log, asker.source.as_str());
     db::feed::publish(&mut tx, tenant, event, &[Change::Scan(log)], asker.device).await?;
-    let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &[hook], now).await?;
+    let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &hooks, now).await?;
     tx.commit().await?;
     if queued > 0 {
         state.wake_webhooks();

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use axum::extract::State;
 use axum::Json;
 use gatehouse_core::protocol::{Change, ScanUpload, UploadAck};
-use gatehouse_core::{AccessLog, ParticipantId, ScanId, ZoneId};
+use gatehouse_core::{AccessLog, ParticipantId, ScanId, Zone, ZoneId};
 
 use crate::auth::DeviceCaller;
 use crate::db::access_logs::{self, Source};
@@ -43,10 +43,10 @@ pub async fn upload(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let zones: HashSet<ZoneId> = db::events::zones(state.db(), tenant, event)
+    let zones: HashMap<ZoneId, Zone> = db::events::zones(state.db(), tenant, event)
         .await?
         .into_iter()
-        .map(|z| z.id)
+        .map(|z| (z.id, z))
         .collect();
     for scan in &upload.scans {
         if scan.event_id != event {
@@ -67,7 +67,7 @@ pub async fn upload(
                 ),
             ));
         }
-        if !zones.contains(&scan.zone_id) {
+        if !zones.contains_key(&scan.zone_id) {
             return Err(ApiError::unprocessable(
                 "unknown_zone",
                 format!(
@@ -87,7 +87,7 @@ pub async fn upload(
         }
     }
     for counter in &upload.occupancy {
-        if !zones.contains(&counter.zone_id) {
+        if !zones.contains_key(&counter.zone_id) {
             return Err(ApiError::unprocessable(
                 "unknown_zone",
                 format!(
@@ -139,7 +139,7 @@ pub async fn upload(
     let subscribers = webhooks::outbox::Subscribers::of(&mut tx, tenant).await?;
     let mut hooks: Vec<webhooks::events::Event> = fresh
         .iter()
-        .filter(|log| subscribers.want(webhooks::events::scan_type(log)))
+        .filter(|_| subscribers.want(webhooks::events::CHECKIN_SCANNED))
         .map(|log| webhooks::events::scan(log, Source::Device.as_str()))
         .collect();
     for key in &touched {
@@ -159,6 +159,15 @@ pub async fn upload(
     }
 
     for counter in &upload.occupancy {
+        // Thresholds are checked only for zones with a capacity that someone listens for: the
+        // occupancy before and after this device's counter, read in this transaction.
+        let watched = zones.get(&counter.zone_id).filter(|z| {
+            z.capacity.is_some() && subscribers.want(webhooks::events::OCCUPANCY_THRESHOLD_CROSSED)
+        });
+        let before = match watched {
+            Some(z) => Some(db::occupancy::zone_in(&mut tx, tenant, event, z.id).await?),
+            None => None,
+        };
         db::occupancy::merge(
             &mut tx,
             tenant,
@@ -170,6 +179,10 @@ pub async fn upload(
             now,
         )
         .await?;
+        if let (Some(zone), Some(before)) = (watched, before) {
+            let after = db::occupancy::zone_in(&mut tx, tenant, event, zone.id).await?;
+            hooks.extend(webhooks::events::threshold_crossings(zone, before, after));
+        }
     }
 
     let changes: Vec<Change> = fresh.iter().cloned().map(Change::Scan).collect();

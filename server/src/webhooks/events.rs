@@ -2,7 +2,7 @@
 //! happened (`type`), when (`timestamp`, RFC 3339) and the details (`data`), which is exactly the
 //! JSON body a receiver gets.
 
-use gatehouse_core::{AccessLog, Participant, ParticipantStatus};
+use gatehouse_core::{AccessLog, Participant, ParticipantStatus, Zone};
 use serde_json::{json, Value};
 
 use crate::db::devices::Device;
@@ -10,12 +10,9 @@ use crate::db::devices::Device;
 /// Event types, with what each one means.
 pub const CATALOGUE: &[(&str, &str)] = &[
     (
-        SCAN_ACCEPTED,
-        "a gate admitted a badge (decided online, or on a device and uploaded)",
-    ),
-    (
-        SCAN_DENIED,
-        "a gate refused a badge; `verdict` and `reason` say why",
+        CHECKIN_SCANNED,
+        "a gate decided a scan (online, or on a device and uploaded); `verdict`, `reason` and \
+         `movement` say what it decided",
     ),
     (
         OFFLINE_DUPLICATE,
@@ -25,6 +22,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         PARTICIPANT_STATUS_CHANGED,
         "a participant's status changed (pending, approved, rejected, cancelled)",
     ),
+    (
+        PARTICIPANT_REGISTERED,
+        "a participant was registered (created through the API)",
+    ),
     (PARTICIPANT_APPROVED, "a participant became approved"),
     (PARTICIPANT_REJECTED, "a participant became rejected"),
     (
@@ -32,16 +33,22 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "a paired gate device has not called in for the configured time (announced once)",
     ),
     (DEVICE_ONLINE, "a device announced offline called in again"),
+    (
+        OCCUPANCY_THRESHOLD_CROSSED,
+        "a zone's occupancy (online scans, devices' uploaded counters) crossed 75, 90 or 100 % of \
+         its capacity (`direction` up or down)",
+    ),
 ];
 
-pub const SCAN_ACCEPTED: &str = "scan.accepted";
-pub const SCAN_DENIED: &str = "scan.denied";
+pub const CHECKIN_SCANNED: &str = "checkin.scanned";
 pub const OFFLINE_DUPLICATE: &str = "checkin.offline_duplicate";
+pub const PARTICIPANT_REGISTERED: &str = "participant.registered";
 pub const PARTICIPANT_STATUS_CHANGED: &str = "participant.status_changed";
 pub const PARTICIPANT_APPROVED: &str = "participant.approved";
 pub const PARTICIPANT_REJECTED: &str = "participant.rejected";
 pub const DEVICE_OFFLINE: &str = "device.offline";
 pub const DEVICE_ONLINE: &str = "device.online";
+pub const OCCUPANCY_THRESHOLD_CROSSED: &str = "occupancy.threshold_crossed";
 /// Sent by `POST /api/v1/webhooks/{id}/test` to that one subscription, whatever its filter.
 pub const TEST_PING: &str = "webhook.test";
 
@@ -62,7 +69,7 @@ impl Event {
     }
 }
 
-/// Checks one filter: `*`, a catalogue type, or `prefix.*` (e.g. `scan.*`).
+/// Checks one filter: `*`, a catalogue type, or `prefix.*` (e.g. `checkin.*`).
 pub fn validate_filter(filter: &str) -> Result<(), String> {
     if filter == "*" || CATALOGUE.iter().any(|(t, _)| *t == filter) {
         return Ok(());
@@ -98,16 +105,7 @@ pub fn wanted(filters: &[String], event_type: &str) -> bool {
     })
 }
 
-/// The type of a scan's event: accepted or denied.
-pub fn scan_type(log: &AccessLog) -> &'static str {
-    if log.verdict.admits() {
-        SCAN_ACCEPTED
-    } else {
-        SCAN_DENIED
-    }
-}
-
-/// A scan as decided: accepted or denied.
+/// A scan as decided, admitted or not: `checkin.scanned`, the verdict in `data`.
 pub fn scan(log: &AccessLog, source: &str) -> Event {
     let mut data = serde_json::to_value(log).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut data {
@@ -115,7 +113,7 @@ pub fn scan(log: &AccessLog, source: &str) -> Event {
         map.insert("reason_text".into(), json!(log.reason.sentence()));
     }
     Event {
-        event_type: scan_type(log),
+        event_type: CHECKIN_SCANNED,
         data,
     }
 }
@@ -125,6 +123,21 @@ pub fn offline_duplicate(scan_id: &str, event_id: &str) -> Event {
     Event {
         event_type: OFFLINE_DUPLICATE,
         data: json!({"scan_id": scan_id, "event_id": event_id}),
+    }
+}
+
+/// A participant was created: `participant.registered`.
+pub fn registered(participant: &Participant) -> Event {
+    Event {
+        event_type: PARTICIPANT_REGISTERED,
+        data: json!({
+            "participant_id": participant.id,
+            "event_id": participant.event_id,
+            "full_name": participant.full_name,
+            "organisation": participant.organisation,
+            "category": participant.category,
+            "status": participant.status.as_str(),
+        }),
     }
 }
 
@@ -155,6 +168,40 @@ pub fn status_changed(participant: &Participant, previous: ParticipantStatus) ->
         _ => {}
     }
     events
+}
+
+/// Percentages of a zone's capacity announced when its occupancy crosses them.
+pub const THRESHOLDS: [i64; 3] = [75, 90, 100];
+
+/// The `occupancy.threshold_crossed` events of one change of a zone's occupancy from `before` to
+/// `after`: one per threshold crossed, `direction` `up` (reaching it) or `down` (falling below
+/// it). None for a zone without a capacity.
+pub fn threshold_crossings(zone: &Zone, before: i64, after: i64) -> Vec<Event> {
+    let Some(capacity) = zone.capacity.filter(|c| *c > 0).map(i64::from) else {
+        return Vec::new();
+    };
+    let reached = |occupancy: i64, pct: i64| occupancy * 100 >= pct * capacity;
+    THRESHOLDS
+        .iter()
+        .filter_map(|&pct| match (reached(before, pct), reached(after, pct)) {
+            (false, true) => Some((pct, "up")),
+            (true, false) => Some((pct, "down")),
+            _ => None,
+        })
+        .map(|(pct, direction)| Event {
+            event_type: OCCUPANCY_THRESHOLD_CROSSED,
+            data: json!({
+                "zone_id": zone.id,
+                "event_id": zone.event_id,
+                "zone_name": zone.name,
+                "capacity": capacity,
+                "occupancy": after,
+                "previous_occupancy": before,
+                "threshold": pct,
+                "direction": direction,
+            }),
+        })
+        .collect()
 }
 
 /// A device went silent (`offline`) or called in again.
@@ -222,19 +269,66 @@ mod tests {
     }
 
     #[test]
+    fn thresholds_are_announced_once_per_crossing_each_way() {
+        let zone = Zone {
+            id: gatehouse_core::ZoneId(uuid::Uuid::nil()),
+            event_id: gatehouse_core::EventId(uuid::Uuid::nil()),
+            name: "Press room".into(),
+            capacity: Some(4),
+            multiple_entry: false,
+        };
+        let crossed = |before, after| {
+            threshold_crossings(&zone, before, after)
+                .iter()
+                .map(|e| {
+                    assert_eq!(e.event_type, OCCUPANCY_THRESHOLD_CROSSED);
+                    (
+                        e.data["threshold"].as_i64().unwrap(),
+                        e.data["direction"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(crossed(1, 2), vec![]);
+        assert_eq!(crossed(2, 3), vec![(75, "up".to_owned())]);
+        // 4 of 4 is both 90 % and 100 %.
+        assert_eq!(
+            crossed(3, 4),
+            vec![(90, "up".to_owned()), (100, "up".to_owned())]
+        );
+        assert_eq!(crossed(4, 5), vec![]);
+        assert_eq!(
+            crossed(4, 3),
+            vec![(90, "down".to_owned()), (100, "down".to_owned())]
+        );
+        assert_eq!(crossed(3, 2), vec![(75, "down".to_owned())]);
+        let open = Zone {
+            capacity: None,
+            ..zone.clone()
+        };
+        assert!(threshold_crossings(&open, 0, 1_000).is_empty());
+    }
+
+    #[test]
     fn filters_take_exact_types_groups_and_everything() {
         let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(wanted(&f(&["*"]), DEVICE_OFFLINE));
-        assert!(wanted(&f(&["scan.accepted"]), SCAN_ACCEPTED));
-        assert!(!wanted(&f(&["scan.accepted"]), SCAN_DENIED));
-        assert!(wanted(&f(&["scan.*"]), SCAN_DENIED));
-        assert!(!wanted(&f(&["scan.*"]), OFFLINE_DUPLICATE));
-        assert!(!wanted(&f(&[]), SCAN_ACCEPTED));
-        assert!(validate_filter("scan.*").is_ok());
-        assert!(validate_filter("participant.approved").is_ok());
-        let err = validate_filter("scan.maybe").unwrap_err();
+        assert!(wanted(&f(&["checkin.scanned"]), CHECKIN_SCANNED));
+        assert!(!wanted(&f(&["checkin.scanned"]), OFFLINE_DUPLICATE));
+        assert!(wanted(&f(&["checkin.*"]), CHECKIN_SCANNED));
+        assert!(wanted(&f(&["checkin.*"]), OFFLINE_DUPLICATE));
+        assert!(!wanted(&f(&["checkin.*"]), PARTICIPANT_REGISTERED));
+        assert!(!wanted(&f(&[]), CHECKIN_SCANNED));
+        assert!(validate_filter("checkin.*").is_ok());
+        assert!(validate_filter("occupancy.*").is_ok());
+        assert!(validate_filter("participant.registered").is_ok());
+        assert!(validate_filter("occupancy.threshold_crossed").is_ok());
+        // The names used before `checkin.scanned` never shipped: they are unknown.
+        assert!(validate_filter("scan.accepted").is_err());
+        assert!(validate_filter("scan.*").is_err());
+        let err = validate_filter("checkin.maybe").unwrap_err();
         assert!(
-            err.contains("event_types") && err.contains("scan.accepted"),
+            err.contains("event_types") && err.contains("checkin.scanned"),
             "{err}"
         );
         assert!(validate_filter("nothing.*").is_err());

@@ -873,7 +873,7 @@ mod tests {
         }
         // Long ago: one event only the catch-all wants, one both want.
         let scan = events::Event {
-            event_type: events::SCAN_ACCEPTED,
+            event_type: events::CHECKIN_SCANNED,
             data: serde_json::json!({}),
         };
         let device = events::Event {
