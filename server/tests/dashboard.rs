@@ -24,6 +24,7 @@ on_both_backends!(
     checkpoints_and_zones_are_created_and_edited,
     offline_duplicates_are_flagged_for_review,
     a_zone_filling_up_turns_amber_then_red,
+    disabling_a_zone_disables_its_checkpoints,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -783,4 +784,91 @@ async fn a_zone_filling_up_turns_amber_then_red(backend: Backend) {
         };
         assert_eq!(zone_class(&page), expected, "{} of 4 inside", i + 1);
     }
+}
+
+/// The checkpoints of the demo event as the admin API (and so the gates' feed) sees them:
+/// `(zone_id, active)` of each.
+async fn checkpoints_seen(s: &Server, event: &str) -> Vec<(String, bool)> {
+    let session = s.admin_session().await;
+    let shown: Value = s
+        .http
+        .get(s.at(&format!("/admin/v1/events/{event}")))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    shown["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["zone_id"].as_str().unwrap().to_string(),
+                c["active"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn disabling_a_zone_disables_its_checkpoints(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let event = event_of(&s);
+    let admin = sign_in(&s, "admin").await;
+    let path = format!("/dashboard/events/{event}/layout");
+    let (_, page) = admin.get(&path).await;
+    let csrf = csrf_of(&page);
+    let before = checkpoints_seen(&s, &event).await;
+    assert!(before.iter().all(|(_, active)| *active));
+    let zone = before[0].0.clone();
+    let in_zone = before.iter().filter(|(z, _)| *z == zone).count();
+    assert!(page.contains(&format!("/zones/{zone}/active")));
+    assert!(page.contains("Disable zone"));
+
+    let off = admin
+        .post(
+            &format!("/dashboard/events/{event}/zones/{zone}/active"),
+            &[("active", "0"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(off.status(), 303);
+    let after = checkpoints_seen(&s, &event).await;
+    for (z, active) in &after {
+        assert_eq!(*active, *z != zone, "only the zone's checkpoints are off");
+    }
+    let (_, page) = admin.get(&path).await;
+    assert!(page.contains("disabled (all its checkpoints off)"));
+    assert!(page.contains("Enable zone"));
+    assert_eq!(
+        page.matches("disabled (refuses scans)").count(),
+        in_zone,
+        "{page}"
+    );
+
+    // A viewer may not do it.
+    let viewer = sign_in(&s, "viewer").await;
+    let (_, vpage) = viewer.get(&path).await;
+    let refused = viewer
+        .post(
+            &format!("/dashboard/events/{event}/zones/{zone}/active"),
+            &[("active", "1"), ("csrf", &csrf_of(&vpage))],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+
+    let on = admin
+        .post(
+            &format!("/dashboard/events/{event}/zones/{zone}/active"),
+            &[("active", "1"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(on.status(), 303);
+    assert!(checkpoints_seen(&s, &event)
+        .await
+        .iter()
+        .all(|(_, active)| *active));
+    let (_, page) = admin.get(&path).await;
+    assert!(!page.contains("disabled (refuses scans)"));
 }

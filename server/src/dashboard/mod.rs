@@ -50,6 +50,10 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/layout", get(layout::show))
         .route("/events/{id}/zones", post(layout::create_zone))
         .route("/events/{id}/zones/{zone}", post(layout::update_zone))
+        .route(
+            "/events/{id}/zones/{zone}/active",
+            post(layout::set_zone_active),
+        )
         .route("/events/{id}/checkpoints", post(layout::create_checkpoint))
         .route(
             "/events/{id}/checkpoints/{checkpoint}/active",
