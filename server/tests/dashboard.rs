@@ -25,6 +25,8 @@ on_both_backends!(
     offline_duplicates_are_flagged_for_review,
     a_zone_filling_up_turns_amber_then_red,
     disabling_a_zone_disables_its_checkpoints,
+    an_admin_subscribes_a_webhook_and_sees_its_test_ping,
+    webhooks_refuse_private_urls_and_viewers,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -871,4 +873,106 @@ async fn disabling_a_zone_disables_its_checkpoints(backend: Backend) {
         .all(|(_, active)| *active));
     let (_, page) = admin.get(&path).await;
     assert!(!page.contains("disabled (refuses scans)"));
+}
+
+async fn an_admin_subscribes_a_webhook_and_sees_its_test_ping(backend: Backend) {
+    let s = Server::demo_with_env(backend, &[("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "true")]).await;
+    let admin = sign_in(&s, "admin").await;
+    let (status, page) = admin.get("/dashboard/webhooks").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("No webhook subscriptions yet"));
+    let csrf = csrf_of(&page);
+    // Nothing listens there: the ping is logged (and retried) all the same.
+    let url = "http://127.0.0.1:9/hooks";
+    let made = admin
+        .post(
+            "/dashboard/webhooks",
+            &[("url", url), ("event_types", "*"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let shown = made.text().await.unwrap();
+    assert!(
+        shown.contains("whsec_"),
+        "the secret is shown once: {shown}"
+    );
+
+    let (_, page) = admin.get("/dashboard/webhooks").await;
+    assert!(page.contains(url), "{page}");
+    assert!(!page.contains("whsec_"), "the secret is never shown again");
+    assert!(page.contains("enabled"));
+    let id = &page[page.find("data-webhook=\"").unwrap() + 14..];
+    let id = id[..id.find('"').unwrap()].to_string();
+
+    let ping = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/test"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(ping.status(), 303);
+    assert_eq!(location(&ping), format!("/dashboard/webhooks/{id}"));
+    let (status, log) = admin.get(&format!("/dashboard/webhooks/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(log.contains("webhook.test"), "{log}");
+    assert!(log.contains("Send again"));
+    assert!(log.contains("http://"), "the log names the endpoint: {log}");
+    let delivery = &log[log.find("data-delivery=\"").unwrap() + 15..];
+    let delivery = delivery[..delivery.find('"').unwrap()].to_string();
+    let again = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/deliveries/{delivery}/redeliver"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    let (_, log) = admin.get(&format!("/dashboard/webhooks/{id}")).await;
+    assert_eq!(log.matches("data-delivery=").count(), 2, "{log}");
+
+    let paused = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/enabled"),
+            &[("enabled", "0"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(paused.status(), 303);
+    let (_, page) = admin.get("/dashboard/webhooks").await;
+    assert!(page.contains("paused") && page.contains("Resume"), "{page}");
+
+    let gone = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(gone.status(), 303);
+    let (_, page) = admin.get("/dashboard/webhooks").await;
+    assert!(!page.contains(url));
+}
+
+async fn webhooks_refuse_private_urls_and_viewers(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let admin = sign_in(&s, "admin").await;
+    let csrf = admin.csrf("/dashboard/webhooks").await;
+    let refused = admin
+        .post(
+            "/dashboard/webhooks",
+            &[
+                ("url", "http://127.0.0.1:8080/hook"),
+                ("event_types", "*"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("This URL was refused"));
+
+    let viewer = sign_in(&s, "viewer").await;
+    let (status, page) = viewer.get("/dashboard/webhooks").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("webhooks:manage"), "{page}");
 }
