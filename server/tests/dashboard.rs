@@ -24,6 +24,9 @@ on_both_backends!(
     checkpoints_and_zones_are_created_and_edited,
     offline_duplicates_are_flagged_for_review,
     a_zone_filling_up_turns_amber_then_red,
+    disabling_a_zone_disables_its_checkpoints,
+    an_admin_subscribes_a_webhook_and_sees_its_test_ping,
+    webhooks_refuse_private_urls_and_viewers,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -783,4 +786,193 @@ async fn a_zone_filling_up_turns_amber_then_red(backend: Backend) {
         };
         assert_eq!(zone_class(&page), expected, "{} of 4 inside", i + 1);
     }
+}
+
+/// The checkpoints of the demo event as the admin API (and so the gates' feed) sees them:
+/// `(zone_id, active)` of each.
+async fn checkpoints_seen(s: &Server, event: &str) -> Vec<(String, bool)> {
+    let session = s.admin_session().await;
+    let shown: Value = s
+        .http
+        .get(s.at(&format!("/admin/v1/events/{event}")))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    shown["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["zone_id"].as_str().unwrap().to_string(),
+                c["active"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn disabling_a_zone_disables_its_checkpoints(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let event = event_of(&s);
+    let admin = sign_in(&s, "admin").await;
+    let path = format!("/dashboard/events/{event}/layout");
+    let (_, page) = admin.get(&path).await;
+    let csrf = csrf_of(&page);
+    let before = checkpoints_seen(&s, &event).await;
+    assert!(before.iter().all(|(_, active)| *active));
+    let zone = before[0].0.clone();
+    let in_zone = before.iter().filter(|(z, _)| *z == zone).count();
+    assert!(page.contains(&format!("/zones/{zone}/active")));
+    assert!(page.contains("Disable zone"));
+
+    let off = admin
+        .post(
+            &format!("/dashboard/events/{event}/zones/{zone}/active"),
+            &[("active", "0"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(off.status(), 303);
+    let after = checkpoints_seen(&s, &event).await;
+    for (z, active) in &after {
+        assert_eq!(*active, *z != zone, "only the zone's checkpoints are off");
+    }
+    let (_, page) = admin.get(&path).await;
+    assert!(page.contains("disabled (all its checkpoints off)"));
+    assert!(page.contains("Enable zone"));
+    assert_eq!(
+        page.matches("disabled (refuses scans)").count(),
+        in_zone,
+        "{page}"
+    );
+
+    // A viewer may not do it.
+    let viewer = sign_in(&s, "viewer").await;
+    let (_, vpage) = viewer.get(&path).await;
+    let refused = viewer
+        .post(
+            &format!("/dashboard/events/{event}/zones/{zone}/active"),
+            &[("active", "1"), ("csrf", &csrf_of(&vpage))],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+
+    let on = admin
+        .post(
+            &format!("/dashboard/events/{event}/zones/{zone}/active"),
+            &[("active", "1"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(on.status(), 303);
+    assert!(checkpoints_seen(&s, &event)
+        .await
+        .iter()
+        .all(|(_, active)| *active));
+    let (_, page) = admin.get(&path).await;
+    assert!(!page.contains("disabled (refuses scans)"));
+}
+
+async fn an_admin_subscribes_a_webhook_and_sees_its_test_ping(backend: Backend) {
+    let s = Server::demo_with_env(backend, &[("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "true")]).await;
+    let admin = sign_in(&s, "admin").await;
+    let (status, page) = admin.get("/dashboard/webhooks").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("No webhook subscriptions yet"));
+    let csrf = csrf_of(&page);
+    // Nothing listens there: the ping is logged (and retried) all the same.
+    let url = "http://127.0.0.1:9/hooks";
+    let made = admin
+        .post(
+            "/dashboard/webhooks",
+            &[("url", url), ("event_types", "*"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let shown = made.text().await.unwrap();
+    assert!(
+        shown.contains("whsec_"),
+        "the secret is shown once: {shown}"
+    );
+
+    let (_, page) = admin.get("/dashboard/webhooks").await;
+    assert!(page.contains(url), "{page}");
+    assert!(!page.contains("whsec_"), "the secret is never shown again");
+    assert!(page.contains("enabled"));
+    let id = &page[page.find("data-webhook=\"").unwrap() + 14..];
+    let id = id[..id.find('"').unwrap()].to_string();
+
+    let ping = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/test"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(ping.status(), 303);
+    assert_eq!(location(&ping), format!("/dashboard/webhooks/{id}"));
+    let (status, log) = admin.get(&format!("/dashboard/webhooks/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(log.contains("webhook.test"), "{log}");
+    assert!(log.contains("Send again"));
+    assert!(log.contains("http://"), "the log names the endpoint: {log}");
+    let delivery = &log[log.find("data-delivery=\"").unwrap() + 15..];
+    let delivery = delivery[..delivery.find('"').unwrap()].to_string();
+    let again = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/deliveries/{delivery}/redeliver"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    let (_, log) = admin.get(&format!("/dashboard/webhooks/{id}")).await;
+    assert_eq!(log.matches("data-delivery=").count(), 2, "{log}");
+
+    let paused = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/enabled"),
+            &[("enabled", "0"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(paused.status(), 303);
+    let (_, page) = admin.get("/dashboard/webhooks").await;
+    assert!(page.contains("paused") && page.contains("Resume"), "{page}");
+
+    let gone = admin
+        .post(
+            &format!("/dashboard/webhooks/{id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(gone.status(), 303);
+    let (_, page) = admin.get("/dashboard/webhooks").await;
+    assert!(!page.contains(url));
+}
+
+async fn webhooks_refuse_private_urls_and_viewers(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let admin = sign_in(&s, "admin").await;
+    let csrf = admin.csrf("/dashboard/webhooks").await;
+    let refused = admin
+        .post(
+            "/dashboard/webhooks",
+            &[
+                ("url", "http://127.0.0.1:8080/hook"),
+                ("event_types", "*"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("This URL was refused"));
+
+    let viewer = sign_in(&s, "viewer").await;
+    let (status, page) = viewer.get("/dashboard/webhooks").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("webhooks:manage"), "{page}");
 }

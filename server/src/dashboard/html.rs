@@ -90,6 +90,7 @@ pub enum Nav {
     AccessLog,
     Participants,
     Layout,
+    Webhooks,
     None,
 }
 
@@ -125,6 +126,17 @@ pub fn page(frame: &Frame<'_>, content: &str) -> String {
         link(&mut nav, Nav::AccessLog, "/access-log", "Access log");
         link(&mut nav, Nav::Participants, "/participants", "Participants");
         link(&mut nav, Nav::Layout, "/layout", "Checkpoints &amp; zones");
+    }
+    if frame.user.is_some() {
+        let _ = write!(
+            nav,
+            "<a href=\"/dashboard/webhooks\"{}>Webhooks</a>",
+            if frame.nav == Nav::Webhooks {
+                " aria-current=\"page\""
+            } else {
+                ""
+            }
+        );
     }
     let user = match frame.user {
         Some((email, csrf)) => format!(

@@ -1,5 +1,5 @@
 //! Checkpoints and zones of an event: list them, create them, edit a zone's capacity, disable or
-//! enable a checkpoint. Every change reaches the gates through the change feed (the `db` helpers
+//! enable a checkpoint or a whole zone (all the checkpoints into it). Every change reaches the gates through the change feed (the `db` helpers
 //! publish it) and the server's own scan path through the layout cache. Seeing needs
 //! `participants:read`; changing needs `events:manage`.
 
@@ -50,7 +50,7 @@ pub async fn show(
         content.push_str("<p class=\"empty\">No zones yet: create the first below.</p>");
     } else {
         content.push_str(
-            "<table><thead><tr><th>Zone</th><th>Capacity</th><th>Re-entry without exit</th></tr></thead><tbody>",
+            "<table><thead><tr><th>Zone</th><th>Capacity</th><th>Re-entry without exit</th><th>State</th><th></th></tr></thead><tbody>",
         );
         for z in &zones {
             let cap = if manage {
@@ -67,10 +67,41 @@ pub async fn show(
                     .map(|c| c.to_string())
                     .unwrap_or_else(|| "none".into())
             };
+            // A zone is disabled when it has checkpoints and every one of them is off.
+            let doors: Vec<_> = checkpoints.iter().filter(|c| c.zone_id == z.id).collect();
+            let disabled = !doors.is_empty() && doors.iter().all(|c| !c.active);
+            let state = if doors.is_empty() {
+                "no checkpoints"
+            } else if disabled {
+                "disabled (all its checkpoints off)"
+            } else {
+                "active"
+            };
+            let toggle = if manage && !doors.is_empty() {
+                format!(
+                    "<form method=\"post\" action=\"/dashboard/events/{eid}/zones/{zid}/active\" class=\"inline{confirm}\"{ask}>{csrf}\
+                     <input type=\"hidden\" name=\"active\" value=\"{to}\"><button type=\"submit\">{label}</button></form>",
+                    zid = z.id,
+                    confirm = if disabled { "" } else { " confirm" },
+                    ask = if disabled {
+                        String::new()
+                    } else {
+                        format!(
+                            " data-confirm=\"Disable {}? Every checkpoint into it refuses scans.\"",
+                            esc(&z.name)
+                        )
+                    },
+                    to = if disabled { "1" } else { "0" },
+                    label = if disabled { "Enable zone" } else { "Disable zone" },
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 content,
-                "<tr data-zone=\"{}\"><td>{}</td><td>{cap}</td><td>{}</td></tr>",
+                "<tr data-zone=\"{}\" class=\"{}\"><td>{}</td><td>{cap}</td><td>{}</td><td>{state}</td><td>{toggle}</td></tr>",
                 z.id,
+                if disabled { "disabled" } else { "" },
                 esc(&z.name),
                 if z.multiple_entry { "allowed" } else { "no" }
             );
@@ -344,8 +375,25 @@ pub async fn set_checkpoint_active(
     let before = db::events::find_checkpoint(state.db(), tenant, event.id, cid)
         .await?
         .ok_or_else(not_found)?;
+    set_active(&state, &user, &event, before, form.active == "1").await?;
+    Ok(back(&event))
+}
+
+/// Turns one checkpoint on or off (audited, published to the gates' feed by the `db` helper) and
+/// drops the event's cached layout. Does nothing when it is already so.
+async fn set_active(
+    state: &AppState,
+    user: &DashboardUser,
+    event: &Event,
+    before: Checkpoint,
+    active: bool,
+) -> PageResult<()> {
+    if before.active == active {
+        return Ok(());
+    }
+    let tenant = user.caller.tenant_id;
     let after = Checkpoint {
-        active: form.active == "1",
+        active,
         ..before.clone()
     };
     let mut tx = state.db().begin().await?;
@@ -360,12 +408,40 @@ pub async fn set_checkpoint_active(
             "checkpoint.disabled"
         },
         "checkpoint",
-        &checkpoint_id,
+        &after.id.to_string(),
         Some(&before),
         Some(&after),
     )
     .await?;
     tx.commit().await?;
     state.layouts().invalidate(tenant, event.id);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct ZoneActive {
+    active: String,
+}
+
+/// Disables (or enables) a zone: every checkpoint into it is turned off (or on) through the same
+/// path as a single checkpoint, so the gates refuse scans at its doors.
+pub async fn set_zone_active(
+    State(state): State<AppState>,
+    Path((id, zone_id)): Path<(String, String)>,
+    CsrfForm(user, form): CsrfForm<ZoneActive>,
+) -> PageResult<Response> {
+    user.require(Permission::EventsManage, "change the event's layout")?;
+    let event = event_of(&state, &user, &id).await?;
+    let tenant = user.caller.tenant_id;
+    let not_found = || PageError::not_found(&format!("Zone {zone_id:?}"));
+    let zid: ZoneId = zone_id.parse().map_err(|_| not_found())?;
+    db::events::find_zone(state.db(), tenant, event.id, zid)
+        .await?
+        .ok_or_else(not_found)?;
+    let active = form.active == "1";
+    let checkpoints = db::events::checkpoints(state.db(), tenant, event.id).await?;
+    for c in checkpoints.into_iter().filter(|c| c.zone_id == zid) {
+        set_active(&state, &user, &event, c, active).await?;
+    }
     Ok(back(&event))
 }

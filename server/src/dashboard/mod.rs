@@ -9,7 +9,7 @@
 //!   take answers with a page that says which permission it needs.
 //! - Pages: the event overview ([`overview`]: occupancy per zone by fill, the gates offline now,
 //!   entries per 5 minutes), [`devices`], the [`access_log`], [`participants`] and the event's
-//!   checkpoints and zones ([`layout`]).
+//!   checkpoints and zones ([`layout`]), and the tenant's [`webhooks`].
 
 pub mod access_log;
 pub mod devices;
@@ -18,6 +18,7 @@ pub mod layout;
 pub mod overview;
 pub mod participants;
 pub mod session;
+pub mod webhooks;
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -50,10 +51,23 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/layout", get(layout::show))
         .route("/events/{id}/zones", post(layout::create_zone))
         .route("/events/{id}/zones/{zone}", post(layout::update_zone))
+        .route(
+            "/events/{id}/zones/{zone}/active",
+            post(layout::set_zone_active),
+        )
         .route("/events/{id}/checkpoints", post(layout::create_checkpoint))
         .route(
             "/events/{id}/checkpoints/{checkpoint}/active",
             post(layout::set_checkpoint_active),
+        )
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", get(webhooks::show))
+        .route("/webhooks/{id}/enabled", post(webhooks::set_enabled))
+        .route("/webhooks/{id}/test", post(webhooks::test))
+        .route("/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/redeliver",
+            post(webhooks::redeliver),
         )
         .fallback(|| async { html::PageError::not_found("This dashboard page") })
 }
