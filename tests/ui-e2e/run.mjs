@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkBinaries, click, demoServer, exec, framesBin, openApp, pair, root, run, s, screenshot, sleep,
-  type, until, waitFor, wd, work,
+  step, type, until, waitFor, wd, work,
 } from './driver.mjs';
 
 const trace = join(work, 'trace.jsonl');
