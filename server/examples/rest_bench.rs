@@ -3,7 +3,9 @@
 //! - `participants_page`: `GET /api/v1/participants?limit=100`, 16 clients in a closed loop;
 //! - `participant_get`: `GET /api/v1/participants/{id}` (ids spread over the demo), same load;
 //! - `participants_page_200rps`: the same page with 200 requests/s offered (open loop), the load
-//!   the issue sets its p99 target at.
+//!   the issue sets its p99 target at;
+//! - `checkin_200rps`: `POST /api/v1/events/{event_id}/checkins` (a registration code at the entry
+//!   gate, decided and recorded by the server) with 200 requests/s offered.
 //!
 //! The server runs in this process on 127.0.0.1 with a temporary SQLite database (or PostgreSQL
 //! with `--database-url URL`), so client and server share the machine's cores. The key used has a
@@ -89,17 +91,18 @@ async fn closed_loop(
     (all, started.elapsed().as_secs_f64(), errors)
 }
 
-/// `OPEN_RATE` requests per second whatever the answers' pace (latency includes any queueing).
-async fn open_loop(http: &reqwest::Client, key: &str, url: &str) -> (Vec<f64>, f64, usize) {
+/// `OPEN_RATE` requests per second whatever the answers' pace (latency includes any queueing);
+/// `request(i)` builds the i-th request.
+async fn open_loop(request: impl Fn(usize) -> reqwest::RequestBuilder) -> (Vec<f64>, f64, usize) {
     let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / OPEN_RATE));
     let mut tasks = Vec::new();
-    for _ in 0..OPEN_RATE * OPEN_SECONDS {
+    for i in 0..(OPEN_RATE * OPEN_SECONDS) as usize {
         tick.tick().await;
-        let (http, key, url) = (http.clone(), key.to_owned(), url.to_owned());
+        let sent = request(i);
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            match http.get(&url).bearer_auth(&key).send().await {
+            match sent.send().await {
                 Ok(r) if r.status().is_success() => {
                     let _ = r.bytes().await;
                     Some(t.elapsed().as_secs_f64() * 1000.0)
@@ -198,9 +201,49 @@ async fn main() -> anyhow::Result<()> {
     let (l, s, e) = closed_loop(&http, &key, Arc::new(singles)).await;
     report("participant_get", l, s, e, extra);
 
-    let (l, s, e) = open_loop(&http, &key, &page_url).await;
+    let (l, s, e) = open_loop(|_| http.get(&page_url).bearer_auth(&key)).await;
     report(
         "participants_page_200rps",
+        l,
+        s,
+        e,
+        json!({"database": dialect, "offered_per_second": OPEN_RATE}),
+    );
+
+    // Check-ins decided by the server: the first page's people by registration code at the
+    // demo's entry gate (a person's second pass is ALREADY_SCANNED, still decided and recorded).
+    let event = demo.event.id;
+    let checkpoints: Value = http
+        .get(format!("{base}/events/{event}/checkpoints"))
+        .bearer_auth(&key)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let entry = checkpoints["data"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["direction"] == "entry"))
+        .and_then(|c| c["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("the demo has no entry checkpoint: {checkpoints}"))?
+        .to_owned();
+    let codes: Vec<String> = first["data"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["registration_code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    anyhow::ensure!(!codes.is_empty(), "no registration codes on the first page");
+    let checkin_url = format!("{base}/events/{event}/checkins");
+    let (l, s, e) = open_loop(|i| {
+        http.post(&checkin_url)
+            .bearer_auth(&key)
+            .json(&json!({"checkpoint_id": entry, "registration_code": codes[i % codes.len()]}))
+    })
+    .await;
+    report(
+        "checkin_200rps",
         l,
         s,
         e,
