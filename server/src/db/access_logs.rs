@@ -11,7 +11,7 @@ use gatehouse_core::{
 use serde::Serialize;
 use sqlx::{Decode, Row, Type};
 
-use super::{exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
+use super::{decode, exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
 
 /// How many past scans of one person `decide` is given (far more than any day at a gate).
 pub const HISTORY_LIMIT: i64 = 1000;
@@ -52,10 +52,6 @@ pub struct StoredScan {
 
 const COLUMNS: &str = "id, event_id, checkpoint_id, zone_id, device_id, participant_id, credential_seq, movement, \
      verdict, reason, override_reason, device_time, corrected_time, server_time, received_at, source, offline_duplicate";
-
-fn decode(message: String) -> sqlx::Error {
-    sqlx::Error::Decode(message.into())
-}
 
 fn from_row<'r, R>(r: &'r R) -> Result<StoredScan, sqlx::Error>
 where

@@ -4,11 +4,7 @@
 use gatehouse_core::protocol::Change;
 use gatehouse_core::{Checkpoint, CheckpointId, Direction, Event, EventId, TenantId, Zone, ZoneId};
 
-use super::{exec_tx, feed, flag, now_ms, on_pool, parse_id, Db, Tx};
-
-fn decode(message: String) -> sqlx::Error {
-    sqlx::Error::Decode(message.into())
-}
+use super::{decode, exec_tx, feed, flag, now_ms, on_pool, parse_id, Db, Tx};
 
 pub async fn create_event(tx: &mut Tx, event: &Event) -> Result<(), sqlx::Error> {
     exec_tx!(tx, c => sqlx::query(

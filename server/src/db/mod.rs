@@ -294,6 +294,11 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A stored value that does not read back as its type: a damaged row, said in `message`.
+pub fn decode(message: String) -> sqlx::Error {
+    sqlx::Error::Decode(message.into())
+}
+
 /// Reads an id column back into its typed id; a malformed one is a damaged row.
 pub fn parse_id<T: FromStr>(text: &str) -> Result<T, sqlx::Error> {
     text.parse()

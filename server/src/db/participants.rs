@@ -7,7 +7,7 @@ use gatehouse_core::{EventId, Participant, ParticipantId, ParticipantStatus, Ten
 use serde::Serialize;
 use sqlx::{Decode, Row, Type};
 
-use super::{exec_tx, feed, flag, now_ms, on_pool, parse_id, Db, Tx};
+use super::{decode, exec_tx, feed, flag, now_ms, on_pool, parse_id, Db, Tx};
 
 /// Rows per multi-row insert (18 parameters each: 9,000 per statement, under SQLite's 32,766).
 const INSERT_CHUNK: usize = 500;
@@ -28,10 +28,6 @@ pub struct ParticipantRecord {
 const COLUMNS: &str = "id, event_id, full_name, organisation, category, status, zone_ids, valid_from, \
      valid_until, credential_seq, blocked, registration_code, email, phone, nationality, passport_number, \
      date_of_birth";
-
-fn decode(message: String) -> sqlx::Error {
-    sqlx::Error::Decode(message.into())
-}
 
 /// Reads a row selected with [`COLUMNS`], whichever dialect it came from.
 fn from_row<'r, R>(r: &'r R) -> Result<ParticipantRecord, sqlx::Error>

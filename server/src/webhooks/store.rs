@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::{Decode, Row, Type};
 use uuid::Uuid;
 
-use crate::db::{exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
+use crate::db::{decode, exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
 
 /// A subscription as the API shows it (secrets never leave through this type).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -35,10 +35,6 @@ pub struct Subscription {
 const SUB_COLUMNS: &str =
     "id, tenant_id, url, description, event_types, enabled, disabled_reason, \
      failing_since, previous_secret_expires_at, created_at, updated_at, circuit_open_until";
-
-fn decode(message: String) -> sqlx::Error {
-    sqlx::Error::Decode(message.into())
-}
 
 fn sub_from_row<'r, R>(r: &'r R) -> Result<Subscription, sqlx::Error>
 where
