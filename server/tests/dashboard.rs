@@ -27,6 +27,7 @@ on_both_backends!(
     disabling_a_zone_disables_its_checkpoints,
     an_admin_subscribes_a_webhook_and_sees_its_test_ping,
     webhooks_refuse_private_urls_and_viewers,
+    an_admin_creates_rotates_and_revokes_an_api_key,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -975,4 +976,143 @@ async fn webhooks_refuse_private_urls_and_viewers(backend: Backend) {
     let (status, page) = viewer.get("/dashboard/webhooks").await;
     assert_eq!(status, 403);
     assert!(page.contains("webhooks:manage"), "{page}");
+}
+
+/// The secret on a page that shows one.
+fn secret_on(page: &str) -> String {
+    let at = page.find("data-secret>").expect("the page shows the key") + "data-secret>".len();
+    page[at..at + page[at..].find('<').unwrap()].to_string()
+}
+
+/// The status of a REST API call with `key`.
+async fn api_status(s: &Server, key: &str, path: &str) -> u16 {
+    reqwest::Client::new()
+        .get(s.at(&format!("/api/v1{path}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn an_admin_creates_rotates_and_revokes_an_api_key(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let viewer = sign_in(&s, "viewer").await;
+    let (status, page) = viewer.get("/dashboard/api-keys").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("api-keys:manage"), "{page}");
+
+    let admin = sign_in(&s, "admin").await;
+    let (status, page) = admin.get("/dashboard/api-keys").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("aria-current=\"page\">API keys"),
+        "in the navigation"
+    );
+    let csrf = csrf_of(&page);
+
+    // A form that names no scope says so and creates nothing.
+    let refused = admin
+        .post(
+            "/dashboard/api-keys",
+            &[("name", "Portal"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("at least one scope"));
+
+    let made = admin
+        .post(
+            "/dashboard/api-keys",
+            &[
+                ("name", "Registration <portal>"),
+                ("scope", "participants:read"),
+                ("scope", "events:read"),
+                ("tier", "CUSTOM"),
+                ("rate_limit_per_minute", "250"),
+                ("expires_at", ""),
+                ("allowed_ips", "127.0.0.1, ::1"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let shown = made.text().await.unwrap();
+    assert!(
+        shown.contains("Registration &lt;portal&gt;"),
+        "escaped: {shown}"
+    );
+    let key = secret_on(&shown);
+    assert!(key.starts_with("ghk_"), "{key}");
+
+    // The key works within its scopes and nowhere else.
+    assert_eq!(api_status(&s, &key, "/participants?limit=1").await, 200);
+    assert_eq!(api_status(&s, &key, "/events").await, 200);
+    let event = event_of(&s);
+    assert_eq!(
+        api_status(&s, &key, &format!("/events/{event}/access-logs")).await,
+        403,
+        "no access-logs:read"
+    );
+
+    let (_, page) = admin.get("/dashboard/api-keys").await;
+    assert!(!page.contains(&key), "the secret is never shown again");
+    // The demo's own key comes first; the new one is the newest, last.
+    let row = &page[page.rfind("data-api-key=").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("participants:read, events:read"), "{row}");
+    assert!(row.contains("CUSTOM · 250/min"), "{row}");
+    assert!(row.contains("127.0.0.1/32, ::1/128"), "{row}");
+    assert!(
+        row.contains("<td class=\"uses\">3</td>"),
+        "every use counted: {row}"
+    );
+    let id = &row["data-api-key=\"".len()..];
+    let id = id[..id.find('"').unwrap()].to_string();
+
+    // Rotating with no grace: the old secret stops now, the new one works.
+    let rotated = admin
+        .post(
+            &format!("/dashboard/api-keys/{id}/rotate"),
+            &[("grace_seconds", "0"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(rotated.status(), 200);
+    let shown = rotated.text().await.unwrap();
+    let fresh = secret_on(&shown);
+    assert_ne!(fresh, key);
+    assert!(shown.contains("keeps working until"), "{shown}");
+    assert_eq!(api_status(&s, &key, "/events").await, 401);
+    assert_eq!(api_status(&s, &fresh, "/events").await, 200);
+
+    let (_, page) = admin.get("/dashboard/api-keys").await;
+    assert!(
+        page.contains("expired"),
+        "the old key shows as expired: {page}"
+    );
+    let fresh_id = &page[page.rfind("data-api-key=\"").unwrap() + 14..];
+    let fresh_id = fresh_id[..fresh_id.find('"').unwrap()].to_string();
+    assert_ne!(fresh_id, id);
+    let revoked = admin
+        .post(
+            &format!("/dashboard/api-keys/{fresh_id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(location(&revoked), "/dashboard/api-keys");
+    assert_eq!(api_status(&s, &fresh, "/events").await, 401);
+    let (_, page) = admin.get("/dashboard/api-keys").await;
+    let row = &page[page.find(&format!("data-api-key=\"{fresh_id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("revoked"), "{row}");
+    assert!(!row.contains("Rotate"), "nothing left to rotate: {row}");
+    let again = admin
+        .post(
+            &format!("/dashboard/api-keys/{fresh_id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status(), 409, "revoking twice says so");
 }

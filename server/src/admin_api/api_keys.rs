@@ -22,17 +22,17 @@ const MAX_NAME_LEN: usize = 120;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
-    name: String,
-    scopes: Vec<String>,
+    pub name: String,
+    pub scopes: Vec<String>,
     #[serde(default = "standard")]
-    tier: String,
-    rate_limit_per_minute: Option<u32>,
+    pub tier: String,
+    pub rate_limit_per_minute: Option<u32>,
     /// Unix ms after which the key is refused.
-    expires_at: Option<i64>,
+    pub expires_at: Option<i64>,
     /// CIDR blocks (`203.0.113.0/24`, `2001:db8::/32`, or one address) the key may be used
     /// from; absent or empty: anywhere.
     #[serde(default)]
-    allowed_ips: Vec<String>,
+    pub allowed_ips: Vec<String>,
 }
 
 fn standard() -> String {
@@ -44,6 +44,24 @@ pub async fn create(
     caller: AdminCaller,
     JsonBody(new): JsonBody<NewKey>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (stored, key) = create_key(&state, &caller, &new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "api_key": stored,
+            "key": key,
+            "note": "This is the only time the key is shown: store it now.",
+        })),
+    ))
+}
+
+/// Checks and stores a new key; answers it with its secret (the only time anyone sees it).
+/// The admin API and the dashboard both create keys here.
+pub async fn create_key(
+    state: &AppState,
+    caller: &AdminCaller,
+    new: &NewKey,
+) -> ApiResult<(db::api_keys::ApiKey, String)> {
     caller.require(Permission::ApiKeysManage)?;
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
@@ -114,14 +132,7 @@ pub async fn create(
     let stored = db::api_keys::find(state.db(), caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::internal("read back a new API key", id))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "api_key": stored,
-            "key": key,
-            "note": "This is the only time the key is shown: store it now.",
-        })),
-    ))
+    Ok((stored, key))
 }
 
 pub async fn list(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Value>> {
@@ -139,6 +150,17 @@ pub async fn revoke(
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::ApiKeysManage)?;
     let id: uuid::Uuid = path_id(&id, "API key")?;
+    let after = revoke_key(&state, &caller, id).await?;
+    Ok(Json(json!({ "api_key": after })))
+}
+
+/// Revokes a key at once (it answers 401 `revoked_key` from now on) and says how it stands.
+pub async fn revoke_key(
+    state: &AppState,
+    caller: &AdminCaller,
+    id: uuid::Uuid,
+) -> ApiResult<db::api_keys::ApiKey> {
+    caller.require(Permission::ApiKeysManage)?;
     let mut tx = state.db().begin().await?;
     let before = db::api_keys::find(state.db(), caller.tenant_id, id)
         .await?
@@ -162,17 +184,16 @@ pub async fn revoke(
     .await?;
     tx.commit().await?;
     state.api_key_usage().flush(state.db()).await?;
-    let after = db::api_keys::find(state.db(), caller.tenant_id, id)
+    db::api_keys::find(state.db(), caller.tenant_id, id)
         .await?
-        .ok_or_else(|| ApiError::internal("read back a revoked API key", id))?;
-    Ok(Json(json!({ "api_key": after })))
+        .ok_or_else(|| ApiError::internal("read back a revoked API key", id))
 }
 
 /// How long a rotated key keeps working unless the admin says otherwise: a day, time to deploy
 /// the new secret everywhere.
-const DEFAULT_GRACE_SECONDS: i64 = 86_400;
+pub const DEFAULT_GRACE_SECONDS: i64 = 86_400;
 /// Longest grace period.
-const MAX_GRACE_SECONDS: i64 = 30 * 86_400;
+pub const MAX_GRACE_SECONDS: i64 = 30 * 86_400;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -199,6 +220,27 @@ pub async fn rotate(
             .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?
     };
     let grace = rotation.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
+    let (fresh, key, previous) = rotate_key(&state, &caller, id, grace).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "api_key": fresh,
+            "key": key,
+            "previous": previous,
+            "note": "This is the only time the new key is shown: store it now. The previous key works until previous.expires_at.",
+        })),
+    ))
+}
+
+/// Issues a new secret in place of key `id`, which keeps working for `grace` seconds; answers
+/// (the new key, its secret, the old key as it now stands).
+pub async fn rotate_key(
+    state: &AppState,
+    caller: &AdminCaller,
+    id: uuid::Uuid,
+    grace: i64,
+) -> ApiResult<(db::api_keys::ApiKey, String, db::api_keys::ApiKey)> {
+    caller.require(Permission::ApiKeysManage)?;
     if !(0..=MAX_GRACE_SECONDS).contains(&grace) {
         return Err(ApiError::unprocessable(
             "invalid_grace",
@@ -266,13 +308,5 @@ pub async fn rotate(
     let previous = db::api_keys::find(state.db(), caller.tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::internal("read back a rotated API key", id))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "api_key": fresh,
-            "key": key,
-            "previous": previous,
-            "note": "This is the only time the new key is shown: store it now. The previous key works until previous.expires_at.",
-        })),
-    ))
+    Ok((fresh, key, previous))
 }

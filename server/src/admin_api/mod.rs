@@ -5,7 +5,7 @@
 //! `{"error": {"code", "message"}}`.
 
 mod access_logs;
-mod api_keys;
+pub mod api_keys;
 mod audit;
 mod devices;
 mod events;

@@ -91,6 +91,7 @@ pub enum Nav {
     Participants,
     Layout,
     Webhooks,
+    ApiKeys,
     None,
 }
 
@@ -128,15 +129,17 @@ pub fn page(frame: &Frame<'_>, content: &str) -> String {
         link(&mut nav, Nav::Layout, "/layout", "Checkpoints &amp; zones");
     }
     if frame.user.is_some() {
-        let _ = write!(
-            nav,
-            "<a href=\"/dashboard/webhooks\"{}>Webhooks</a>",
-            if frame.nav == Nav::Webhooks {
+        for (which, path, label) in [
+            (Nav::Webhooks, "/dashboard/webhooks", "Webhooks"),
+            (Nav::ApiKeys, "/dashboard/api-keys", "API keys"),
+        ] {
+            let current = if frame.nav == which {
                 " aria-current=\"page\""
             } else {
                 ""
-            }
-        );
+            };
+            let _ = write!(nav, "<a href=\"{path}\"{current}>{label}</a>");
+        }
     }
     let user = match frame.user {
         Some((email, csrf)) => format!(

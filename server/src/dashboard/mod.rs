@@ -9,9 +9,10 @@
 //!   take answers with a page that says which permission it needs.
 //! - Pages: the event overview ([`overview`]: occupancy per zone by fill, the gates offline now,
 //!   entries per 5 minutes), [`devices`], the [`access_log`], [`participants`] and the event's
-//!   checkpoints and zones ([`layout`]), and the tenant's [`webhooks`].
+//!   checkpoints and zones ([`layout`]), and the tenant's [`webhooks`] and [`api_keys`].
 
 pub mod access_log;
+pub mod api_keys;
 pub mod devices;
 pub mod html;
 pub mod layout;
@@ -69,6 +70,9 @@ pub fn router() -> Router<AppState> {
             "/webhooks/{id}/deliveries/{delivery}/redeliver",
             post(webhooks::redeliver),
         )
+        .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}/rotate", post(api_keys::rotate))
+        .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .fallback(|| async { html::PageError::not_found("This dashboard page") })
 }
 
