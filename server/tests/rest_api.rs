@@ -10,6 +10,7 @@ use gatehouse_core::protocol::{OnlineScanRequest, Presented};
 use serde_json::{json, Value};
 
 on_both_backends!(
+    fields_and_expand_shape_participants_and_their_etags,
     an_api_key_is_shown_once_and_works_in_either_header,
     bad_unknown_revoked_and_expired_keys_are_refused_with_a_reason,
     a_key_reaches_only_what_its_scopes_allow,
@@ -1040,6 +1041,22 @@ async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
     assert_eq!(logs.len(), 1, "{logs:?}");
     assert_eq!(logs[0]["participant_id"], t["participant_id"]);
     assert_eq!(logs[0]["movement"], "in");
+    // The same page, shaped: only the verdict (and the id), with who and where expanded.
+    let shaped = get(format!(
+        "/events/{event}/access-logs?verdict=VALID&fields=verdict&expand=participant,checkpoint"
+    ))
+    .await;
+    let item = shaped["data"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = item.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["checkpoint", "id", "participant", "verdict"],
+        "{item:?}"
+    );
+    assert_eq!(item["participant"]["id"], t["participant_id"]);
+    assert_eq!(item["participant"]["full_name"], t["name"]);
+    assert_eq!(item["checkpoint"]["name"], "Main gate entry");
     let none = get(format!("/events/{event}/access-logs?verdict=BLOCKED")).await;
     assert_eq!(none["data"], json!([]));
 
@@ -1275,5 +1292,116 @@ async fn a_key_with_an_ip_allow_list_works_only_from_those_addresses(backend: Ba
     assert_eq!(
         error_code(bad).await,
         (422, "invalid_allowed_ips".to_owned())
+    );
+}
+
+async fn fields_and_expand_shape_participants_and_their_etags(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let key = demo_key(&s);
+    let demo = s.demo_json();
+    let get = |path: String| {
+        let s = &s;
+        let key = key.clone();
+        async move { api(s, reqwest::Method::GET, &key, &path, None).await }
+    };
+
+    // fields keeps the named properties and the id; expand adds the event and the zones.
+    let page: Value =
+        get("/participants?limit=5&fields=full_name,status&expand=event,zones".into())
+            .await
+            .json()
+            .await
+            .unwrap();
+    let items = page["data"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    for p in items {
+        let mut keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["event", "full_name", "id", "status", "zones"], "{p}");
+        assert_eq!(p["event"]["id"], demo["event_id"]);
+        assert!(p["event"]["name"].is_string());
+        for z in p["zones"].as_array().unwrap() {
+            assert!(z["name"].is_string() && z["id"].is_string(), "{z}");
+        }
+    }
+    // The zones expanded are exactly the ones the participant may enter.
+    let full: Value = get("/participants?limit=5".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (shaped, whole) in items.iter().zip(full["data"].as_array().unwrap()) {
+        let expanded: Vec<&Value> = shaped["zones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|z| &z["id"])
+            .collect();
+        let ids: Vec<&Value> = whole["zone_ids"].as_array().unwrap().iter().collect();
+        assert_eq!(expanded, ids);
+        assert_eq!(shaped["full_name"], whole["full_name"]);
+    }
+
+    // Unknown names are refused, naming what exists.
+    for (query, code, names) in [
+        (
+            "fields=full_name,shoe_size",
+            "invalid_fields",
+            "registration_code",
+        ),
+        ("expand=tenant", "invalid_expand", "event, zones"),
+    ] {
+        let r = get(format!("/participants?{query}")).await;
+        let (status, body) = (r.status().as_u16(), r.json::<Value>().await.unwrap());
+        assert_eq!(status, 400, "{query}");
+        assert_eq!(body["error"]["code"], code, "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(names),
+            "{body}"
+        );
+    }
+
+    // One participant: a shaped read has its own ETag (caches keep shapes apart)...
+    let id = full["data"][0]["id"].as_str().unwrap().to_owned();
+    let whole = get(format!("/participants/{id}")).await;
+    let whole_tag = etag(&whole);
+    let shaped = get(format!("/participants/{id}?fields=email&expand=event")).await;
+    assert_eq!(shaped.status(), 200);
+    let shaped_tag = etag(&shaped);
+    assert_ne!(shaped_tag, whole_tag);
+    let body: Value = shaped.json().await.unwrap();
+    assert_eq!(body["data"].as_object().unwrap().len(), 3, "{body}");
+    let revalidated = s
+        .http
+        .get(s.at(&format!(
+            "/api/v1/participants/{id}?fields=email&expand=event"
+        )))
+        .bearer_auth(&key)
+        .header("If-None-Match", &whole_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        revalidated.status(),
+        200,
+        "another shape's tag is not this one"
+    );
+    // ... and it still names the version: If-Match takes it until the participant changes.
+    let patch = |tag: String, name: &str| {
+        s.http
+            .patch(s.at(&format!("/api/v1/participants/{id}")))
+            .bearer_auth(&key)
+            .header("If-Match", tag)
+            .json(&json!({ "organisation": name }))
+            .send()
+    };
+    assert_eq!(
+        patch(shaped_tag.clone(), "IGAD").await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        patch(shaped_tag, "ECOWAS").await.unwrap().status(),
+        412,
+        "the shaped tag went stale with the change"
     );
 }

@@ -325,20 +325,51 @@ pub async fn names(
     tenant: TenantId,
     ids: &[ParticipantId],
 ) -> Result<std::collections::HashMap<ParticipantId, String>, sqlx::Error> {
+    Ok(summaries(db, tenant, ids)
+        .await?
+        .into_iter()
+        .map(|(id, s)| (id, s.full_name))
+        .collect())
+}
+
+/// Who a participant is at a glance: what a gate shows beside a verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub full_name: String,
+    pub category: String,
+    pub organisation: Option<String>,
+}
+
+/// These participants at a glance, by id, in one query per 500 ids; unknown ids are left out.
+pub async fn summaries(
+    db: &Db,
+    tenant: TenantId,
+    ids: &[ParticipantId],
+) -> Result<std::collections::HashMap<ParticipantId, Summary>, sqlx::Error> {
+    type Row = (String, String, String, Option<String>);
     let mut out = std::collections::HashMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
-        let rows: Vec<(String, String)> = on_pool!(db, p => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT id, full_name FROM participants WHERE tenant_id = ");
+        let rows: Vec<Row> = on_pool!(db, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT id, full_name, category, organisation FROM participants WHERE tenant_id = ",
+            );
             qb.push_bind(tenant.to_string()).push(" AND id IN (");
             let mut list = qb.separated(", ");
             for id in chunk {
                 list.push_bind(id.to_string());
             }
             qb.push(")");
-            qb.build_query_as::<(String, String)>().fetch_all(p).await
+            qb.build_query_as::<Row>().fetch_all(p).await
         })?;
-        for (id, name) in rows {
-            out.insert(parse_id(&id)?, name);
+        for (id, full_name, category, organisation) in rows {
+            out.insert(
+                parse_id(&id)?,
+                Summary {
+                    full_name,
+                    category,
+                    organisation,
+                },
+            );
         }
     }
     Ok(out)
@@ -394,6 +425,12 @@ pub enum PageFrom {
 /// One page of the tenant's participants (keyset pagination: rows added or changed while a
 /// client walks the pages neither repeat nor shift the rest, except that in `Updated` order a
 /// changed row moves to the end, where the walk sees it again as it now is).
+///
+/// The statement names only the filters that are set, so any plan PostgreSQL caches for it (a
+/// prepared statement's generic plan) walks the right index. With every filter written into one
+/// statement as `($2 = '' OR event_id = $2)`, the generic plan sorted the whole tenant to return
+/// a page (`EXPLAIN ANALYZE` with `plan_cache_mode = force_generic_plan`, 5,000 participants:
+/// 12.5 ms, against 0.2 ms for the index walk).
 pub async fn page(
     db: &Db,
     tenant: TenantId,
@@ -401,42 +438,55 @@ pub async fn page(
     from: PageFrom,
     limit: i64,
 ) -> Result<Vec<Stamped>, sqlx::Error> {
-    let (keyset, order) = match from {
-        PageFrom::Id(_) => ("id > $9", "id"),
-        PageFrom::Updated(_) => (
-            "(updated_at > $8 OR (updated_at = $8 AND id > $9))",
-            "updated_at, id",
-        ),
-    };
-    // `$8 = $8` keeps both orders' statements taking the same parameters.
-    let sql = format!(
-        "SELECT {COLUMNS}, created_at, updated_at FROM participants WHERE tenant_id = $1 \
-         AND ($2 = '' OR event_id = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR category = $4) \
-         AND updated_at >= $5 \
-         AND ($6 = '' OR LOWER(full_name) LIKE $7 OR LOWER(COALESCE(email, '')) LIKE $7 OR registration_code = UPPER($6)) \
-         AND $8 = $8 AND {keyset} ORDER BY {order} LIMIT $10"
-    );
-    let (after_time, after_id) = match from {
-        PageFrom::Id(after) => (i64::MIN, after.map(|a| a.to_string()).unwrap_or_default()),
-        PageFrom::Updated(Some((t, id))) => (t, id.to_string()),
-        PageFrom::Updated(None) => (i64::MIN, String::new()),
-    };
-    let search = filter.search.clone().unwrap_or_default();
-    let like = format!("%{}%", search.to_lowercase());
+    let head =
+        format!("SELECT {COLUMNS}, created_at, updated_at FROM participants WHERE tenant_id = ");
     on_pool!(db, p => {
-        let rows = sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(filter.event.map(|e| e.to_string()).unwrap_or_default())
-            .bind(filter.status.map(|s| s.as_str()).unwrap_or(""))
-            .bind(filter.category.clone().unwrap_or_default())
-            .bind(filter.updated_since.unwrap_or(i64::MIN))
-            .bind(&search)
-            .bind(&like)
-            .bind(after_time)
-            .bind(&after_id)
-            .bind(limit)
-            .fetch_all(p)
-            .await?;
+        let mut qb = sqlx::QueryBuilder::new(head);
+        qb.push_bind(tenant.to_string());
+        if let Some(event) = filter.event {
+            qb.push(" AND event_id = ").push_bind(event.to_string());
+        }
+        if let Some(status) = filter.status {
+            qb.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(category) = &filter.category {
+            qb.push(" AND category = ").push_bind(category.clone());
+        }
+        if let Some(since) = filter.updated_since {
+            qb.push(" AND updated_at >= ").push_bind(since);
+        }
+        if let Some(search) = &filter.search {
+            let like = format!("%{}%", search.to_lowercase());
+            qb.push(" AND (LOWER(full_name) LIKE ")
+                .push_bind(like.clone())
+                .push(" OR LOWER(COALESCE(email, '')) LIKE ")
+                .push_bind(like)
+                .push(" OR registration_code = ")
+                .push_bind(search.to_uppercase())
+                .push(")");
+        }
+        match from {
+            PageFrom::Id(after) => {
+                if let Some(after) = after {
+                    qb.push(" AND id > ").push_bind(after.to_string());
+                }
+                qb.push(" ORDER BY id");
+            }
+            PageFrom::Updated(after) => {
+                if let Some((t, id)) = after {
+                    qb.push(" AND (updated_at > ")
+                        .push_bind(t)
+                        .push(" OR (updated_at = ")
+                        .push_bind(t)
+                        .push(" AND id > ")
+                        .push_bind(id.to_string())
+                        .push("))");
+                }
+                qb.push(" ORDER BY updated_at, id");
+            }
+        }
+        qb.push(" LIMIT ").push_bind(limit);
+        let rows = qb.build().fetch_all(p).await?;
         rows.iter().map(stamped_from_row).collect()
     })
 }

@@ -2,13 +2,18 @@
 //! pagination. Each scan appears once, whichever gate decided it and however often it was
 //! uploaded.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::Json;
-use gatehouse_core::Verdict;
+use gatehouse_core::{ParticipantId, Verdict};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ErrorBody, Page};
+use super::layout::CheckpointView;
+use super::shape::{Resource, Shape};
+use super::{ErrorBody, Page, ParticipantSummaryView};
 use crate::auth::ApiCaller;
 use crate::db;
 use crate::db::access_logs::{LogFilter, LogKey, StoredScan};
@@ -91,7 +96,19 @@ pub struct LogQuery {
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Comma-separated properties to return (e.g. `verdict,server_time`); `id` is always there.
+    fields: Option<String>,
+    /// Comma-separated relations to include: `participant` (who, as a gate shows them; `null`
+    /// for an unknown badge), `checkpoint` (the checkpoint object).
+    expand: Option<String>,
 }
+
+/// What `fields` and `expand` may name for access logs.
+pub const RESOURCE: Resource = Resource {
+    schema: "AccessLogView",
+    plural: "access logs",
+    expansions: &["participant", "checkpoint"],
+};
 
 fn filter_from(q: &LogQuery) -> ApiResult<LogFilter> {
     let bad = |field: &str, value: &str| {
@@ -133,7 +150,7 @@ fn parse_cursor(cursor: &str) -> ApiResult<LogKey> {
 #[utoipa::path(get, path = "/events/{event_id}/access-logs", tag = "access-logs",
     params(("event_id" = uuid::Uuid, Path), LogQuery),
     responses(
-        (status = 200, body = Page<AccessLogView>),
+        (status = 200, body = Page<AccessLogView>, description = "With `fields`, each item has only the named properties and `id`; with `expand`, the named relations too."),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
@@ -144,8 +161,9 @@ pub async fn list(
     caller: ApiCaller,
     Path(event_id): Path<String>,
     QueryParams(q): QueryParams<LogQuery>,
-) -> ApiResult<Json<Page<AccessLogView>>> {
+) -> ApiResult<Json<Page<Value>>> {
     caller.require("access-logs:read")?;
+    let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), q.expand.as_deref())?;
     let event = super::event_of(&state, &caller, &event_id).await?;
     let filter = filter_from(&q)?;
     let limit = super::page_limit(q.limit)?;
@@ -168,8 +186,46 @@ pub async fn list(
                 .map(|r| format!("{}.{}", r.server_time, r.log.id))
         })
         .flatten();
-    Ok(Json(Page {
-        data: rows.into_iter().map(AccessLogView::from).collect(),
-        next_cursor,
-    }))
+    let views: Vec<AccessLogView> = rows.into_iter().map(AccessLogView::from).collect();
+    let tenant = caller.tenant_id();
+    let mut people = HashMap::new();
+    if shape.expands("participant") {
+        let mut ids: Vec<ParticipantId> = views
+            .iter()
+            .filter_map(|v| v.participant_id.map(ParticipantId))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for (id, s) in db::participants::summaries(state.db(), tenant, &ids).await? {
+            let view = ParticipantSummaryView {
+                id: id.0,
+                full_name: s.full_name,
+                category: s.category,
+                organisation: s.organisation,
+            };
+            people.insert(id.0, serde_json::to_value(view).unwrap_or_default());
+        }
+    }
+    let mut checkpoints = HashMap::new();
+    if shape.expands("checkpoint") {
+        for c in db::events::checkpoints(state.db(), tenant, event.id).await? {
+            checkpoints.insert(
+                c.id.0,
+                serde_json::to_value(CheckpointView::from(c)).unwrap_or_default(),
+            );
+        }
+    }
+    let data = views
+        .iter()
+        .map(|v| {
+            shape.apply(v, |relation| {
+                let found = match relation {
+                    "participant" => v.participant_id.and_then(|p| people.get(&p)),
+                    _ => checkpoints.get(&v.checkpoint_id),
+                };
+                found.cloned().unwrap_or(Value::Null)
+            })
+        })
+        .collect::<ApiResult<Vec<Value>>>()?;
+    Ok(Json(Page { data, next_cursor }))
 }

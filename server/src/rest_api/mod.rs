@@ -28,6 +28,7 @@ mod occupancy;
 pub mod openapi;
 mod participants;
 pub mod rate_limit;
+pub mod shape;
 pub mod usage;
 
 use axum::http::HeaderMap;
@@ -170,8 +171,29 @@ pub fn etag_of(value: &impl Serialize) -> String {
     format!("\"{}\"", &crate::crypto::digest(&json)[..32])
 }
 
-/// Refuses with 412 when the request's `If-Match` names neither `current` nor `*`. No `If-Match`
-/// means the client takes the risk of overwriting (RFC 9110 §13.1.1).
+/// The entity tag of a representation shaped by `fields` or `expand`: the resource's own tag
+/// (`version`) with a digest of the shape appended, `"<version>.<shape>"`. Caches tell shapes
+/// apart (`If-None-Match` compares whole tags), and `If-Match` accepts any shape of the current
+/// version ([`check_if_match`]).
+pub fn shaped_etag(version: &str, shaped: &serde_json::Value) -> String {
+    let json = serde_json::to_string(shaped).unwrap_or_default();
+    format!(
+        "{}.{}\"",
+        version.trim_end_matches('"'),
+        &crate::crypto::digest(&json)[..8]
+    )
+}
+
+/// Whether `tag` names the version `current`, as is or in a shape ([`shaped_etag`]).
+fn names_version(tag: &str, current: &str) -> bool {
+    tag == current
+        || tag
+            .strip_prefix(current.trim_end_matches('"'))
+            .is_some_and(|rest| rest.starts_with('.') && rest.ends_with('"'))
+}
+
+/// Refuses with 412 when the request's `If-Match` names neither `current` (in any shape) nor
+/// `*`. No `If-Match` means the client takes the risk of overwriting (RFC 9110 §13.1.1).
 pub fn check_if_match(headers: &HeaderMap, current: &str) -> ApiResult<()> {
     let Some(value) = headers.get(axum::http::header::IF_MATCH) else {
         return Ok(());
@@ -180,7 +202,7 @@ pub fn check_if_match(headers: &HeaderMap, current: &str) -> ApiResult<()> {
     let matches = value
         .split(',')
         .map(str::trim)
-        .any(|tag| tag == "*" || tag == current);
+        .any(|tag| tag == "*" || names_version(tag, current));
     if matches {
         Ok(())
     } else {
@@ -207,7 +229,13 @@ mod tests {
             h.insert(axum::http::header::IF_MATCH, ok.parse().unwrap());
             assert!(check_if_match(&h, "\"a\"").is_ok(), "{ok}");
         }
-        for stale in ["\"b\"", "W/\"a\""] {
+        // A tag read with fields or expand names the same version.
+        h.insert(
+            axum::http::header::IF_MATCH,
+            "\"a.1f2e3d4c\"".parse().unwrap(),
+        );
+        assert!(check_if_match(&h, "\"a\"").is_ok(), "shaped");
+        for stale in ["\"b\"", "W/\"a\"", "\"ab\"", "\"b.a\""] {
             h.insert(axum::http::header::IF_MATCH, stale.parse().unwrap());
             let e = check_if_match(&h, "\"a\"").unwrap_err();
             assert_eq!((e.status.as_u16(), e.code), (412, "precondition_failed"));

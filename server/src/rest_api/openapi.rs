@@ -12,13 +12,15 @@ use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::access_logs::AccessLogView;
+use super::access_logs::{AccessLogView, RESOURCE as ACCESS_LOGS};
 use super::check_ins::{CheckInRequest, CheckInView, Direction};
 use super::devices::DeviceView;
 use super::events::EventView;
 use super::layout::{CheckpointView, ZoneView};
 use super::occupancy::{OccupancyView, ZoneOccupancyView};
-use super::participants::{NewParticipant, ParticipantPatch, ParticipantView, Sort, Status};
+use super::participants::{
+    NewParticipant, ParticipantPatch, ParticipantView, Sort, Status, RESOURCE as PARTICIPANTS,
+};
 use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
 
 #[derive(OpenApi)]
@@ -118,8 +120,161 @@ fn spec_json() -> &'static str {
                 }
             }
         }
+        add_selections(&mut spec);
         serde_json::to_string(&spec).unwrap_or_else(|_| "{}".to_owned())
     })
+}
+
+/// The relations `expand` adds to a resource, as (name, schema of the added property).
+fn expansion_schemas(schema: &str) -> Vec<(&'static str, Value)> {
+    let reference =
+        |name: &str| serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    let nullable =
+        |name: &str| serde_json::json!({ "oneOf": [reference(name), { "type": "null" }] });
+    match schema {
+        "ParticipantView" => vec![
+            ("event", reference("EventView")),
+            (
+                "zones",
+                serde_json::json!({ "type": "array", "items": reference("ZoneView") }),
+            ),
+        ],
+        "AccessLogView" => vec![
+            ("participant", nullable("ParticipantSummaryView")),
+            ("checkpoint", nullable("CheckpointView")),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Operations that take `fields` answer with a resource's `<Name>Selection` schema: its
+/// properties, only `id` required (the others are there unless `fields` left them out), plus
+/// the relations `expand` can add. A wrapper on the way (`Page_ParticipantView`) gets a
+/// `...Selection` copy that points at it. The `fields` and `expand` parameters list the names.
+fn add_selections(spec: &mut Value) {
+    let components = spec["components"]["schemas"].clone();
+    let mut made = serde_json::Map::new();
+    let mut shaped = std::collections::BTreeSet::new();
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            let takes_fields = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "fields"));
+            if !takes_fields {
+                continue;
+            }
+            let mut target = None;
+            if let Some(ok) =
+                operation.pointer_mut("/responses/200/content/application~1json/schema")
+            {
+                retarget(ok, &components, &mut made, &mut target);
+            }
+            let Some(name) = target else { continue };
+            let properties: Vec<String> = super::shape::properties_of(&name);
+            let expansions: Vec<&str> = expansion_schemas(&name).iter().map(|(n, _)| *n).collect();
+            shaped.insert(name);
+            if let Some(params) = operation["parameters"].as_array_mut() {
+                for p in params {
+                    let listed = match p["name"].as_str() {
+                        Some("fields") => properties.join(", "),
+                        Some("expand") => expansions.join(", "),
+                        _ => continue,
+                    };
+                    let text = format!("{} One or more of: {listed}.", text(p, "description"));
+                    p["description"] = Value::String(text.trim().to_owned());
+                }
+            }
+        }
+    }
+    for name in &shaped {
+        let Some(mut selection) = components.get(name).cloned() else {
+            continue;
+        };
+        selection["required"] = serde_json::json!(["id"]);
+        selection["description"] = Value::String(format!(
+            "{name} as a list or read with `fields` and `expand` returns it: the properties \
+             `fields` named (all when absent) and `id`, plus the relations `expand` named."
+        ));
+        if let Some(props) = selection["properties"].as_object_mut() {
+            for (relation, schema) in expansion_schemas(name) {
+                props.insert(relation.to_owned(), schema);
+            }
+        }
+        made.insert(format!("{name}Selection"), selection);
+    }
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.extend(made);
+    }
+}
+
+/// Whether `name` is the schema of a resource that takes `fields` and `expand`.
+fn is_shaped(name: &str) -> bool {
+    [&PARTICIPANTS, &ACCESS_LOGS]
+        .iter()
+        .any(|r| r.schema == name)
+}
+
+/// Points the first reference to (or inline copy of) a shaped resource's schema inside `schema`
+/// (directly, or through a component such as `Page_ParticipantView`, copied into `made`) at its
+/// `...Selection` variant, and says which resource that was.
+fn retarget(
+    schema: &mut Value,
+    components: &Value,
+    made: &mut serde_json::Map<String, Value>,
+    target: &mut Option<String>,
+) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                let Some(name) = r.strip_prefix("#/components/schemas/").map(str::to_owned) else {
+                    return;
+                };
+                if target.is_some() {
+                    return;
+                }
+                if is_shaped(&name) {
+                    *target = Some(name);
+                    r.push_str("Selection");
+                } else if let Some(component) = components.get(&name) {
+                    let mut copy = component.clone();
+                    retarget(&mut copy, components, made, target);
+                    if target.is_some() {
+                        made.insert(format!("{name}Selection"), copy);
+                        r.push_str("Selection");
+                    }
+                }
+                return;
+            }
+            // utoipa writes a generic wrapper's item inline, as a copy of its schema.
+            if target.is_none() {
+                let copied = [&PARTICIPANTS, &ACCESS_LOGS]
+                    .into_iter()
+                    .find(|r| components.get(r.schema) == Some(&*schema));
+                if let Some(r) = copied {
+                    *target = Some(r.schema.to_owned());
+                    *schema = serde_json::json!({
+                        "$ref": format!("#/components/schemas/{}Selection", r.schema)
+                    });
+                    return;
+                }
+            }
+            let Value::Object(map) = schema else { return };
+            for v in map.values_mut() {
+                retarget(v, components, made, target);
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| retarget(v, components, made, target)),
+        _ => {}
+    }
 }
 
 /// This API's OpenAPI 3.1 description.
@@ -329,4 +484,43 @@ fn render(spec: &Value) -> String {
     }
     out.push_str("</body></html>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shaped_reads_answer_with_a_selection_schema_that_only_requires_the_id() {
+        let spec: Value = serde_json::from_str(spec_json()).unwrap();
+        let ok = |path: &str, method: &str| {
+            spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+                .to_string()
+        };
+        assert!(ok("/participants", "get").contains("ParticipantViewSelection"));
+        assert!(ok("/participants/{participant_id}", "get").contains("ParticipantViewSelection"));
+        assert!(ok("/events/{event_id}/access-logs", "get").contains("AccessLogViewSelection"));
+        // Writes answer with the whole resource.
+        let patched = ok("/participants/{participant_id}", "patch");
+        assert!(patched.contains("ParticipantView") && !patched.contains("Selection"));
+
+        for (resource, relations) in [
+            (&PARTICIPANTS, ["event", "zones"]),
+            (&ACCESS_LOGS, ["participant", "checkpoint"]),
+        ] {
+            assert_eq!(resource.expansions, relations);
+            let whole = &spec["components"]["schemas"][resource.schema];
+            let selection = &spec["components"]["schemas"][format!("{}Selection", resource.schema)];
+            assert_eq!(selection["required"], serde_json::json!(["id"]));
+            for (name, _) in whole["properties"].as_object().unwrap() {
+                assert!(selection["properties"][name].is_object(), "{name}");
+            }
+            for r in relations {
+                assert!(selection["properties"][r].is_object(), "{r}");
+            }
+        }
+        // The parameters list the names they take.
+        let params = spec["paths"]["/participants"]["get"]["parameters"].to_string();
+        assert!(params.contains("One or more of: ") && params.contains("registration_code"));
+    }
 }

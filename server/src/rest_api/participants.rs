@@ -7,6 +7,8 @@
 //! Every change goes to the event's change feed (devices learn it at their next sync) and to the
 //! audit log with the API key as its author, in the transaction that makes it.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,8 +17,11 @@ use gatehouse_core::{EventId, Participant, ParticipantId, ParticipantStatus, Reg
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::events::EventView;
 use super::idempotency::{self, IdempotencyKey};
-use super::{check_if_match, etag_of, Data, ErrorBody, Page};
+use super::layout::ZoneView;
+use super::shape::{Resource, Shape};
+use super::{check_if_match, etag_of, shaped_etag, Data, ErrorBody, Page};
 use crate::auth::ApiCaller;
 use crate::db::participants::{PageFilter, PageFrom, ParticipantRecord, Stamped};
 use crate::db::{self, audit, now_ms};
@@ -126,21 +131,85 @@ impl From<Stamped> for ParticipantView {
     }
 }
 
+/// What `fields` and `expand` may name for participants.
+pub const RESOURCE: Resource = Resource {
+    schema: "ParticipantView",
+    plural: "participants",
+    expansions: &["event", "zones"],
+};
+
 /// One participant with its `ETag` header.
 fn one(status: StatusCode, stamped: Stamped) -> Response {
     let view = ParticipantView::from(stamped);
     let etag = etag_of(&view);
     let location = format!("/api/v1/participants/{}", view.id);
-    let mut response = (status, Json(Data { data: view })).into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    with_etag(status, &etag, Some(&location), Json(Data { data: view }))
+}
+
+/// An answer with `ETag` and, for a creation, `Location`.
+fn with_etag(
+    status: StatusCode,
+    etag: &str,
+    location: Option<&str>,
+    body: impl IntoResponse,
+) -> Response {
+    let mut response = (status, body).into_response();
+    if let Ok(v) = HeaderValue::from_str(etag) {
         response.headers_mut().insert(header::ETAG, v);
     }
     if status == StatusCode::CREATED {
-        if let Ok(v) = HeaderValue::from_str(&location) {
+        if let Some(Ok(v)) = location.map(HeaderValue::from_str) {
             response.headers_mut().insert(header::LOCATION, v);
         }
     }
     response
+}
+
+/// Participants in the asked shape, with their expanded relations loaded once for the page.
+async fn shaped(
+    state: &AppState,
+    caller: &ApiCaller,
+    shape: &Shape,
+    views: &[ParticipantView],
+) -> ApiResult<Vec<serde_json::Value>> {
+    let tenant = caller.tenant_id();
+    let mut event_ids: Vec<uuid::Uuid> = views.iter().map(|v| v.event_id).collect();
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    let mut events = HashMap::new();
+    let mut zones = HashMap::new();
+    for id in event_ids {
+        if shape.expands("event") {
+            if let Some(e) = db::events::find_event(state.db(), tenant, EventId(id)).await? {
+                events.insert(
+                    id,
+                    serde_json::to_value(EventView::from(e)).unwrap_or_default(),
+                );
+            }
+        }
+        if shape.expands("zones") {
+            for z in db::events::zones(state.db(), tenant, EventId(id)).await? {
+                zones.insert(
+                    z.id.0,
+                    serde_json::to_value(ZoneView::from(z)).unwrap_or_default(),
+                );
+            }
+        }
+    }
+    views
+        .iter()
+        .map(|v| {
+            shape.apply(v, |relation| match relation {
+                "event" => events.get(&v.event_id).cloned().unwrap_or_default(),
+                _ => serde_json::Value::Array(
+                    v.zone_ids
+                        .iter()
+                        .filter_map(|z| zones.get(z).cloned())
+                        .collect(),
+                ),
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -163,6 +232,20 @@ pub struct ListQuery {
     limit: Option<i64>,
     /// `next_cursor` of the previous page (of the same `sort`).
     cursor: Option<String>,
+    /// Comma-separated properties to return (e.g. `full_name,status`); `id` is always there.
+    fields: Option<String>,
+    /// Comma-separated relations to include: `event` (the event object), `zones` (the zones
+    /// this person may enter, as objects).
+    expand: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ShowQuery {
+    /// Comma-separated properties to return (e.g. `full_name,status`); `id` is always there.
+    fields: Option<String>,
+    /// Comma-separated relations to include: `event`, `zones`.
+    expand: Option<String>,
 }
 
 /// The order of the participants list.
@@ -184,7 +267,7 @@ fn bad_cursor() -> ApiError {
 #[utoipa::path(get, path = "/participants", tag = "participants",
     params(ListQuery),
     responses(
-        (status = 200, body = Page<ParticipantView>),
+        (status = 200, body = Page<ParticipantView>, description = "With `fields`, each item has only the named properties and `id`; with `expand`, the named relations too."),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),
@@ -194,8 +277,9 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     QueryParams(q): QueryParams<ListQuery>,
-) -> ApiResult<Json<Page<ParticipantView>>> {
+) -> ApiResult<Json<Page<serde_json::Value>>> {
     caller.require("participants:read")?;
+    let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), q.expand.as_deref())?;
     let limit = super::page_limit(q.limit)?;
     let event = match q.event_id.as_deref().filter(|s| !s.is_empty()) {
         Some(e) => Some(e.parse::<EventId>().map_err(|_| {
@@ -240,19 +324,21 @@ pub async fn list(
             })
         })
         .flatten();
+    let views: Vec<ParticipantView> = rows.into_iter().map(ParticipantView::from).collect();
     Ok(Json(Page {
-        data: rows.into_iter().map(ParticipantView::from).collect(),
+        data: shaped(&state, &caller, &shape, &views).await?,
         next_cursor,
     }))
 }
 
-/// One participant. Its `ETag` goes back in `If-Match` to change it safely.
+/// One participant. Its `ETag` goes back in `If-Match` to change it safely (a tag read with
+/// `fields` or `expand` does too: it names the same version of the participant).
 #[utoipa::path(get, path = "/participants/{participant_id}", tag = "participants",
-    params(("participant_id" = uuid::Uuid, Path)),
+    params(("participant_id" = uuid::Uuid, Path), ShowQuery),
     responses(
-        (status = 200, body = Data<ParticipantView>, headers(("ETag" = String))),
+        (status = 200, body = Data<ParticipantView>, headers(("ETag" = String)), description = "With `fields`, only the named properties and `id`; with `expand`, the named relations too."),
         (status = 304, description = "If-None-Match named the current ETag"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["participants:read"]))
@@ -261,14 +347,24 @@ pub async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(participant_id): Path<String>,
+    QueryParams(q): QueryParams<ShowQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     caller.require("participants:read")?;
+    let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), q.expand.as_deref())?;
     let pid = path_id(&participant_id, "participant")?;
     let found = db::participants::find_stamped(state.db(), caller.tenant_id(), pid)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("participant {participant_id:?}")))?;
-    let response = one(StatusCode::OK, found);
+    let response = if shape == Shape::default() {
+        one(StatusCode::OK, found)
+    } else {
+        let view = ParticipantView::from(found);
+        let mut data = shaped(&state, &caller, &shape, std::slice::from_ref(&view)).await?;
+        let data = data.pop().unwrap_or_default();
+        let etag = shaped_etag(&etag_of(&view), &data);
+        with_etag(StatusCode::OK, &etag, None, Json(Data { data }))
+    };
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .zip(response.headers().get(header::ETAG))
