@@ -1007,6 +1007,30 @@ async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
     assert_eq!(zones["data"].as_array().unwrap().len(), 2);
     let checkpoints = get(format!("/events/{event}/checkpoints")).await;
     assert_eq!(checkpoints["data"].as_array().unwrap().len(), 3);
+    // Every list takes fields; checkpoints expand their zone.
+    let shaped = get(format!(
+        "/events/{event}/checkpoints?fields=name&expand=zone"
+    ))
+    .await;
+    for (c, whole) in shaped["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(checkpoints["data"].as_array().unwrap())
+    {
+        assert_eq!(c.as_object().unwrap().len(), 3, "id, name, zone: {c}");
+        assert_eq!(c["name"], whole["name"]);
+        assert_eq!(c["zone"]["id"], whole["zone_id"]);
+        assert!(c["zone"]["name"].is_string());
+    }
+    let events = get("/events?fields=name".to_owned()).await;
+    assert_eq!(events["data"][0].as_object().unwrap().len(), 2, "{events}");
+    let zone_names = get(format!("/events/{event}/zones?fields=name")).await;
+    assert!(zone_names["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|z| z.as_object().unwrap().len() == 2));
     let devices = get(format!("/events/{event}/devices")).await;
     let devices = devices["data"].as_array().unwrap();
     assert_eq!(devices.len(), 2, "{devices:?}");

@@ -203,6 +203,19 @@ try {
   check('a participant page shows status and ticket QR', (await page.textContent('.person')).includes('approved'));
   await shot('participant');
 
+  // An API key for an integrator: created from the scope grid, shown once, working at once.
+  await page.goto(`${base}/dashboard/api-keys`);
+  await page.fill('form.api-key-form input[name=name]', 'Registration portal');
+  await page.check('form.api-key-form input[value="participants:read"]');
+  await page.click('form.api-key-form button[type=submit]');
+  const secret = (await page.textContent('[data-secret]')).trim();
+  const listed = await fetch(`${base}/api/v1/participants?limit=1&fields=full_name`, { headers: { 'X-API-Key': secret } });
+  const events = await fetch(`${base}/api/v1/events`, { headers: { 'X-API-Key': secret } });
+  check('a key made in the dashboard works within its scopes', secret.startsWith('ghk_') && listed.status === 200 && events.status === 403, `${listed.status}/${events.status}`);
+  await page.goto(`${base}/dashboard/api-keys`);
+  check('the key list never shows the secret again', !(await page.content()).includes(secret));
+  await shot('api-keys');
+
   // The quiet gate turns OFFLINE on the live overview, without a reload.
   await page.goto(`${base}/dashboard/events/${event}`);
   await page.evaluate(() => (window.__sameDocument = true));

@@ -159,7 +159,7 @@ fn create_form(csrf: &str) -> String {
          <h2>New API key</h2>\
          <label>Name <input name=\"name\" required maxlength=\"120\" placeholder=\"Registration portal\"></label>\
          <fieldset><legend>Scopes</legend>\
-         <label><input type=\"checkbox\" name=\"scope\" value=\"*\"> everything (<code>*</code>)</label>{grid}</fieldset>\
+         <label class=\"check\"><input type=\"checkbox\" name=\"scope\" value=\"*\"> everything (<code>*</code>)</label>{grid}</fieldset>\
          <label>Rate limit <select name=\"tier\">\
          <option value=\"STANDARD\">STANDARD · 100/min</option>\
          <option value=\"ELEVATED\">ELEVATED · 500/min</option>\

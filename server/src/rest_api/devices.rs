@@ -6,11 +6,13 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::shape::{FieldsQuery, Resource, Shape};
 use super::{ErrorBody, List};
 use crate::auth::ApiCaller;
 use crate::db;
 use crate::db::devices::Device;
 use crate::error::ApiResult;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 
 /// A gate laptop, turnstile PC or kiosk paired to the event.
@@ -60,12 +62,19 @@ impl From<Device> for DeviceView {
     }
 }
 
+/// What `fields` may name for devices.
+pub const RESOURCE: Resource = Resource {
+    schema: "DeviceView",
+    plural: "devices",
+    expansions: &[],
+};
+
 /// The event's devices, oldest first.
 #[utoipa::path(get, path = "/events/{event_id}/devices", tag = "devices",
-    params(("event_id" = uuid::Uuid, Path)),
+    params(("event_id" = uuid::Uuid, Path), FieldsQuery),
     responses(
         (status = 200, body = List<DeviceView>),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["devices:read"]))
@@ -74,11 +83,14 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(event_id): Path<String>,
-) -> ApiResult<Json<List<DeviceView>>> {
+    QueryParams(q): QueryParams<FieldsQuery>,
+) -> ApiResult<Json<List<serde_json::Value>>> {
     caller.require("devices:read")?;
+    let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), None)?;
     let event = super::event_of(&state, &caller, &event_id).await?;
     let devices = db::devices::list(state.db(), caller.tenant_id(), event.id).await?;
+    let views: Vec<DeviceView> = devices.into_iter().map(DeviceView::from).collect();
     Ok(Json(List {
-        data: devices.into_iter().map(DeviceView::from).collect(),
+        data: shape.apply_all(&views)?,
     }))
 }

@@ -6,10 +6,12 @@ use gatehouse_core::Event;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::shape::{FieldsQuery, Resource, Shape};
 use super::{Data, ErrorBody, List};
 use crate::auth::ApiCaller;
 use crate::db;
 use crate::error::ApiResult;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 
 /// An event.
@@ -37,31 +39,42 @@ impl From<Event> for EventView {
     }
 }
 
+/// What `fields` may name for events.
+pub const RESOURCE: Resource = Resource {
+    schema: "EventView",
+    plural: "events",
+    expansions: &[],
+};
+
 /// The tenant's events, earliest first.
 #[utoipa::path(get, path = "/events", tag = "events",
+    params(FieldsQuery),
     responses(
         (status = 200, body = List<EventView>),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["events:read"]))
 )]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
-) -> ApiResult<Json<List<EventView>>> {
+    QueryParams(q): QueryParams<FieldsQuery>,
+) -> ApiResult<Json<List<serde_json::Value>>> {
     caller.require("events:read")?;
+    let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), None)?;
     let events = db::events::list_events(state.db(), caller.tenant_id()).await?;
+    let views: Vec<EventView> = events.into_iter().map(EventView::from).collect();
     Ok(Json(List {
-        data: events.into_iter().map(EventView::from).collect(),
+        data: shape.apply_all(&views)?,
     }))
 }
 
 /// One event.
 #[utoipa::path(get, path = "/events/{event_id}", tag = "events",
-    params(("event_id" = uuid::Uuid, Path)),
+    params(("event_id" = uuid::Uuid, Path), FieldsQuery),
     responses(
         (status = 200, body = Data<EventView>),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["events:read"]))
@@ -70,8 +83,13 @@ pub async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(event_id): Path<String>,
-) -> ApiResult<Json<Data<EventView>>> {
+    QueryParams(q): QueryParams<FieldsQuery>,
+) -> ApiResult<Json<Data<serde_json::Value>>> {
     caller.require("events:read")?;
+    let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), None)?;
     let event = super::event_of(&state, &caller, &event_id).await?;
-    Ok(Json(Data { data: event.into() }))
+    let view = EventView::from(event);
+    Ok(Json(Data {
+        data: shape.apply(&view, |_| serde_json::Value::Null)?,
+    }))
 }

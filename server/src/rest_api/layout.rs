@@ -1,15 +1,20 @@
 //! An event's layout: its zones (`zones:read`) and checkpoints (`checkpoints:read`).
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::Json;
 use gatehouse_core::{Checkpoint, Zone};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
+use super::shape::{FieldsQuery, Resource, Shape};
 use super::{ErrorBody, List};
 use crate::auth::ApiCaller;
 use crate::db;
 use crate::error::ApiResult;
+use crate::extract::QueryParams;
 use crate::state::AppState;
 
 /// An area with an access rule and a head count.
@@ -61,12 +66,35 @@ impl From<Checkpoint> for CheckpointView {
     }
 }
 
+/// What `fields` may name for zones.
+pub const ZONES: Resource = Resource {
+    schema: "ZoneView",
+    plural: "zones",
+    expansions: &[],
+};
+
+/// What `fields` and `expand` may name for checkpoints.
+pub const CHECKPOINTS: Resource = Resource {
+    schema: "CheckpointView",
+    plural: "checkpoints",
+    expansions: &["zone"],
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckpointsQuery {
+    /// Comma-separated properties to return; `id` is always there.
+    fields: Option<String>,
+    /// `zone`: the zone each checkpoint leads into, as an object.
+    expand: Option<String>,
+}
+
 /// The event's zones, by name.
 #[utoipa::path(get, path = "/events/{event_id}/zones", tag = "layout",
-    params(("event_id" = uuid::Uuid, Path)),
+    params(("event_id" = uuid::Uuid, Path), FieldsQuery),
     responses(
         (status = 200, body = List<ZoneView>),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["zones:read"]))
@@ -75,21 +103,24 @@ pub async fn zones(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(event_id): Path<String>,
-) -> ApiResult<Json<List<ZoneView>>> {
+    QueryParams(q): QueryParams<FieldsQuery>,
+) -> ApiResult<Json<List<Value>>> {
     caller.require("zones:read")?;
+    let shape = Shape::parse(&ZONES, q.fields.as_deref(), None)?;
     let event = super::event_of(&state, &caller, &event_id).await?;
     let zones = db::events::zones(state.db(), caller.tenant_id(), event.id).await?;
+    let views: Vec<ZoneView> = zones.into_iter().map(ZoneView::from).collect();
     Ok(Json(List {
-        data: zones.into_iter().map(ZoneView::from).collect(),
+        data: shape.apply_all(&views)?,
     }))
 }
 
 /// The event's checkpoints, by name.
 #[utoipa::path(get, path = "/events/{event_id}/checkpoints", tag = "layout",
-    params(("event_id" = uuid::Uuid, Path)),
+    params(("event_id" = uuid::Uuid, Path), CheckpointsQuery),
     responses(
         (status = 200, body = List<CheckpointView>),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ),
     security(("api_key" = ["checkpoints:read"]))
@@ -98,11 +129,29 @@ pub async fn checkpoints(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(event_id): Path<String>,
-) -> ApiResult<Json<List<CheckpointView>>> {
+    QueryParams(q): QueryParams<CheckpointsQuery>,
+) -> ApiResult<Json<List<Value>>> {
     caller.require("checkpoints:read")?;
+    let shape = Shape::parse(&CHECKPOINTS, q.fields.as_deref(), q.expand.as_deref())?;
     let event = super::event_of(&state, &caller, &event_id).await?;
     let checkpoints = db::events::checkpoints(state.db(), caller.tenant_id(), event.id).await?;
-    Ok(Json(List {
-        data: checkpoints.into_iter().map(CheckpointView::from).collect(),
-    }))
+    let mut zones = HashMap::new();
+    if shape.expands("zone") {
+        for z in db::events::zones(state.db(), caller.tenant_id(), event.id).await? {
+            zones.insert(
+                z.id.0,
+                serde_json::to_value(ZoneView::from(z)).unwrap_or_default(),
+            );
+        }
+    }
+    let data = checkpoints
+        .into_iter()
+        .map(CheckpointView::from)
+        .map(|c| {
+            shape.apply(&c, |_| {
+                zones.get(&c.zone_id).cloned().unwrap_or(Value::Null)
+            })
+        })
+        .collect::<ApiResult<Vec<Value>>>()?;
+    Ok(Json(List { data }))
 }

@@ -21,6 +21,7 @@ use super::occupancy::{OccupancyView, ZoneOccupancyView};
 use super::participants::{
     NewParticipant, ParticipantPatch, ParticipantView, Sort, Status, RESOURCE as PARTICIPANTS,
 };
+use super::shape::Resource;
 use super::{ErrorBody, ErrorDetail, ParticipantSummaryView};
 
 #[derive(OpenApi)]
@@ -139,6 +140,7 @@ fn expansion_schemas(schema: &str) -> Vec<(&'static str, Value)> {
                 serde_json::json!({ "type": "array", "items": reference("ZoneView") }),
             ),
         ],
+        "CheckpointView" => vec![("zone", reference("ZoneView"))],
         "AccessLogView" => vec![
             ("participant", nullable("ParticipantSummaryView")),
             ("checkpoint", nullable("CheckpointView")),
@@ -181,7 +183,7 @@ fn add_selections(spec: &mut Value) {
                 for p in params {
                     let listed = match p["name"].as_str() {
                         Some("fields") => properties.join(", "),
-                        Some("expand") => expansions.join(", "),
+                        Some("expand") if !expansions.is_empty() => expansions.join(", "),
                         _ => continue,
                     };
                     let text = format!("{} One or more of: {listed}.", text(p, "description"));
@@ -214,11 +216,19 @@ fn add_selections(spec: &mut Value) {
     }
 }
 
-/// Whether `name` is the schema of a resource that takes `fields` and `expand`.
+/// The resources whose reads take `fields` (and `expand`, where they have relations).
+const SHAPED: [&Resource; 6] = [
+    &PARTICIPANTS,
+    &ACCESS_LOGS,
+    &super::events::RESOURCE,
+    &super::layout::ZONES,
+    &super::layout::CHECKPOINTS,
+    &super::devices::RESOURCE,
+];
+
+/// Whether `name` is the schema of a resource that takes `fields`.
 fn is_shaped(name: &str) -> bool {
-    [&PARTICIPANTS, &ACCESS_LOGS]
-        .iter()
-        .any(|r| r.schema == name)
+    SHAPED.iter().any(|r| r.schema == name)
 }
 
 /// Points the first reference to (or inline copy of) a shaped resource's schema inside `schema`
@@ -254,7 +264,7 @@ fn retarget(
             }
             // utoipa writes a generic wrapper's item inline, as a copy of its schema.
             if target.is_none() {
-                let copied = [&PARTICIPANTS, &ACCESS_LOGS]
+                let copied = SHAPED
                     .into_iter()
                     .find(|r| components.get(r.schema) == Some(&*schema));
                 if let Some(r) = copied {
@@ -504,19 +514,37 @@ mod tests {
         let patched = ok("/participants/{participant_id}", "patch");
         assert!(patched.contains("ParticipantView") && !patched.contains("Selection"));
 
-        for (resource, relations) in [
-            (&PARTICIPANTS, ["event", "zones"]),
-            (&ACCESS_LOGS, ["participant", "checkpoint"]),
-        ] {
-            assert_eq!(resource.expansions, relations);
+        for resource in SHAPED {
+            let relations: Vec<&str> = expansion_schemas(resource.schema)
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            assert_eq!(
+                resource.expansions,
+                relations.as_slice(),
+                "{}",
+                resource.schema
+            );
             let whole = &spec["components"]["schemas"][resource.schema];
             let selection = &spec["components"]["schemas"][format!("{}Selection", resource.schema)];
-            assert_eq!(selection["required"], serde_json::json!(["id"]));
+            assert_eq!(
+                selection["required"],
+                serde_json::json!(["id"]),
+                "{}",
+                resource.schema
+            );
             for (name, _) in whole["properties"].as_object().unwrap() {
                 assert!(selection["properties"][name].is_object(), "{name}");
             }
             for r in relations {
                 assert!(selection["properties"][r].is_object(), "{r}");
+            }
+        }
+        // Every read that takes fields answers with a selection.
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            let Some(get) = item.get("get") else { continue };
+            if get["parameters"].to_string().contains("\"fields\"") {
+                assert!(ok(path, "get").contains("Selection\""), "{path}");
             }
         }
         // The parameters list the names they take.

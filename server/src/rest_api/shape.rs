@@ -16,13 +16,22 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::IntoParams;
 
 use crate::error::{ApiError, ApiResult};
 
 /// Most names one `fields` or `expand` may list.
 const MAX_NAMES: usize = 40;
+
+/// `fields` for a resource without relations to expand.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsQuery {
+    /// Comma-separated properties to return; `id` is always there.
+    pub fields: Option<String>,
+}
 
 /// What a request asked of each item's shape.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -133,6 +142,14 @@ impl Shape {
             }
         }
         Ok(shape)
+    }
+
+    /// Items of a resource without relations, in the asked shape.
+    pub fn apply_all<T: Serialize>(&self, items: &[T]) -> ApiResult<Vec<Value>> {
+        items
+            .iter()
+            .map(|i| self.apply(i, |_| Value::Null))
+            .collect()
     }
 
     /// Whether the request asked to expand `relation`.
