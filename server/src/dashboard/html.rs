@@ -91,6 +91,7 @@ pub enum Nav {
     Participants,
     Layout,
     Webhooks,
+    Kiosks,
     None,
 }
 
@@ -132,6 +133,15 @@ pub fn page(frame: &Frame<'_>, content: &str) -> String {
             nav,
             "<a href=\"/dashboard/webhooks\"{}>Webhooks</a>",
             if frame.nav == Nav::Webhooks {
+                " aria-current=\"page\""
+            } else {
+                ""
+            }
+        );
+        let _ = write!(
+            nav,
+            "<a href=\"/dashboard/kiosks\"{}>Kiosks</a>",
+            if frame.nav == Nav::Kiosks {
                 " aria-current=\"page\""
             } else {
                 ""

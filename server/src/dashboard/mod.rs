@@ -9,11 +9,13 @@
 //!   take answers with a page that says which permission it needs.
 //! - Pages: the event overview ([`overview`]: occupancy per zone by fill, the gates offline now,
 //!   entries per 5 minutes), [`devices`], the [`access_log`], [`participants`] and the event's
-//!   checkpoints and zones ([`layout`]), and the tenant's [`webhooks`].
+//!   checkpoints and zones ([`layout`]), the tenant's [`webhooks`], and its [`kiosks`] (visits
+//!   and the queue of each desk).
 
 pub mod access_log;
 pub mod devices;
 pub mod html;
+pub mod kiosks;
 pub mod layout;
 pub mod overview;
 pub mod participants;
@@ -69,6 +71,9 @@ pub fn router() -> Router<AppState> {
             "/webhooks/{id}/deliveries/{delivery}/redeliver",
             post(webhooks::redeliver),
         )
+        .route("/kiosks", get(kiosks::list))
+        .route("/queue-tickets/{id}/served", post(kiosks::mark_served))
+        .route("/queue-tickets/{id}/cancel", post(kiosks::cancel))
         .fallback(|| async { html::PageError::not_found("This dashboard page") })
 }
 
