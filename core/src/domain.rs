@@ -60,6 +60,14 @@ id_type!(
     /// One scan, named by the device that made it (UUIDv7), so uploads can be retried safely.
     ScanId
 );
+id_type!(
+    /// One attendee's visit at a kiosk, named by the kiosk (UUIDv7).
+    KioskSessionId
+);
+id_type!(
+    /// A numbered ticket for a service desk, named by the kiosk that printed it (UUIDv7).
+    QueueTicketId
+);
 
 /// An organisation using Gatehouse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,11 +11,13 @@
 pub mod base45;
 pub mod decide;
 pub mod domain;
+pub mod kiosk;
 pub mod protocol;
 pub mod regcode;
 pub mod ticket;
 
 pub use decide::{decide, Decision, Reason, ScanInput, Verdict, Warning};
 pub use domain::*;
+pub use kiosk::{BadgeOutcome, Identification, KioskSession, QueueTicket};
 pub use regcode::{RegistrationCode, RegistrationCodeError};
 pub use ticket::{EventKeys, TicketClaims, TicketError, TicketKey};

@@ -7,6 +7,10 @@
 //! - **Up**: `POST /sync/v1/scans` with a [`ScanUpload`]; the server upserts scans by their
 //!   client-made UUIDv7 and answers [`UploadAck`]. Occupancy counters per (device, zone) only grow,
 //!   and the server keeps the highest it has seen, so retries and reordering converge.
+//! - **Up, kiosks**: `POST /sync/v1/kiosk` with a [`KioskUpload`] of kiosk sessions and queue
+//!   tickets, upserted by their client-made UUIDv7 and answered with [`KioskAck`]; a session's
+//!   `revision` only grows, and the server keeps the highest. Tenants without the `KIOSK_MODE`
+//!   feature get `403 feature_disabled`: the kiosk keeps the records and syncs scans as before.
 //! - Every response carries `server_time` (ms); devices keep their offset to it.
 //! - A revoked device gets [`SyncRefusal`] with `wipe: true` and must erase its cache.
 
@@ -123,6 +127,34 @@ pub struct UploadAck {
     pub stored: Vec<crate::domain::ScanId>,
     /// Of those, the ones flagged as offline duplicates (a second admission while offline).
     pub offline_duplicates: Vec<crate::domain::ScanId>,
+    pub server_time: Millis,
+}
+
+/// What a kiosk says about itself with each kiosk upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct KioskReport {
+    /// The mode the device runs in (`kiosk`, or `gate` for a gate that handed out a ticket).
+    pub mode: String,
+    /// Kiosk records (sessions and tickets) left in the device's outbox once this upload is
+    /// acknowledged.
+    pub kiosk_outbox_depth: u64,
+    pub device_time: Millis,
+}
+
+/// `POST /sync/v1/kiosk`. Either list may be empty (an empty upload announces a kiosk).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskUpload {
+    pub sessions: Vec<crate::kiosk::KioskSession>,
+    pub tickets: Vec<crate::kiosk::QueueTicket>,
+    pub report: KioskReport,
+}
+
+/// The server's answer to a kiosk upload: every id it now holds. The device deletes exactly these
+/// (at the revision it sent) from its outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskAck {
+    pub sessions: Vec<crate::domain::KioskSessionId>,
+    pub tickets: Vec<crate::domain::QueueTicketId>,
     pub server_time: Millis,
 }
 

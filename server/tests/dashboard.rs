@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{checkpoint, now_ms, ticket, Backend, Server};
 use futures::StreamExt;
-use gatehouse_core::protocol::{DeviceReport, ScanUpload};
+use gatehouse_core::protocol::{DeviceReport, KioskReport, KioskUpload, ScanUpload};
 use gatehouse_core::{AccessLog, Movement, Reason, ScanId, Verdict};
 use serde_json::{json, Value};
 
@@ -28,6 +28,7 @@ on_both_backends!(
     an_admin_subscribes_a_webhook_and_sees_its_test_ping,
     webhooks_refuse_private_urls_and_viewers,
     an_admin_creates_rotates_and_revokes_an_api_key,
+    the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel,
 );
 
 /// A browser without redirects or a cookie jar: the test sees every status and cookie.
@@ -1115,4 +1116,151 @@ async fn an_admin_creates_rotates_and_revokes_an_api_key(backend: Backend) {
         )
         .await;
     assert_eq!(again.status(), 409, "revoking twice says so");
+}
+
+async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(backend: Backend) {
+    use gatehouse_core::{
+        Identification, KioskSession, KioskSessionId, QueueTicket, QueueTicketId,
+    };
+    let s = Server::demo(backend).await;
+    let demo = s.demo_json();
+    let (kiosk, _) = s.pair_demo_devices().await;
+    let person = ticket(&demo, approved);
+    let now = now_ms();
+    let visit = KioskSession {
+        id: KioskSessionId(uuid::Uuid::now_v7()),
+        event_id: kiosk.event_id,
+        device_id: Some(kiosk.device_id),
+        participant_id: Some(person["participant_id"].as_str().unwrap().parse().unwrap()),
+        identified_by: Some(Identification::Search),
+        language: Some("am".into()),
+        started_at: now - 90_000,
+        ended_at: Some(now - 10_000),
+        scan_id: None,
+        verdict: Some(Verdict::Valid),
+        badge: None,
+        queue_ticket_id: None,
+        revision: 3,
+    };
+    let numbered = |desk: &str, number: u32, at: i64| QueueTicket {
+        id: QueueTicketId(uuid::Uuid::now_v7()),
+        event_id: kiosk.event_id,
+        device_id: Some(kiosk.device_id),
+        session_id: Some(visit.id),
+        desk: desk.into(),
+        number,
+        label: gatehouse_core::kiosk::queue_label(desk, number),
+        issued_at: at,
+    };
+    let (first, second, help) = (
+        numbered("Accreditation", 1, now - 60_000),
+        numbered("Accreditation", 2, now - 50_000),
+        numbered("Help <desk>", 1, now - 40_000),
+    );
+    let res = s
+        .http
+        .post(s.at("/sync/v1/kiosk"))
+        .bearer_auth(&kiosk.device_token)
+        .json(&KioskUpload {
+            sessions: vec![visit.clone()],
+            tickets: vec![second.clone(), first.clone(), help.clone()],
+            report: KioskReport {
+                mode: "kiosk".into(),
+                kiosk_outbox_depth: 4,
+                device_time: now,
+            },
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let viewer = sign_in(&s, "viewer").await;
+    let (status, page) = viewer.get("/dashboard/kiosks").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("href=\"/dashboard/kiosks\""), "a nav link");
+    assert!(page.contains(&kiosk.device_name));
+    assert!(
+        page.contains(&gatehouse_server::dashboard::html::esc(
+            person["name"].as_str().unwrap()
+        )),
+        "the attendee"
+    );
+    assert!(page.contains("checked in") && page.contains("search") && page.contains(">am<"));
+    assert!(
+        page.contains("Help &lt;desk&gt;") && !page.contains("Help <desk>"),
+        "escaped"
+    );
+    let (a1, a2) = (
+        page.find(&format!("data-ticket=\"{}\"", first.id)).unwrap(),
+        page.find(&format!("data-ticket=\"{}\"", second.id))
+            .unwrap(),
+    );
+    assert!(a1 < a2, "a desk's queue in the order tickets were taken");
+    assert!(!page.contains("Mark served"), "a viewer gets no buttons");
+    let csrf = csrf_of(&page);
+    let refused = viewer
+        .post(
+            &format!("/dashboard/queue-tickets/{}/served", first.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("kiosk:manage"));
+
+    let admin = sign_in(&s, "admin").await;
+    let csrf = admin.csrf("/dashboard/kiosks").await;
+    let no_token = admin
+        .post(
+            &format!("/dashboard/queue-tickets/{}/served", first.id),
+            &[],
+        )
+        .await;
+    assert_eq!(no_token.status(), 403, "the form needs its CSRF token");
+    let served = admin
+        .post(
+            &format!("/dashboard/queue-tickets/{}/served", first.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(served.status(), 303);
+    assert_eq!(location(&served), "/dashboard/kiosks");
+    let cancelled = admin
+        .post(
+            &format!("/dashboard/queue-tickets/{}/cancel", help.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(cancelled.status(), 303);
+    let (_, page) = admin.get("/dashboard/kiosks").await;
+    assert!(page.contains("Mark served"));
+    assert!(!page.contains(&format!("data-ticket=\"{}\"", first.id)));
+    assert!(!page.contains(&format!("data-ticket=\"{}\"", help.id)));
+    assert!(page.contains(&format!("data-ticket=\"{}\"", second.id)));
+    let again = admin
+        .post(
+            &format!("/dashboard/queue-tickets/{}/cancel", first.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status(), 409, "a served ticket cannot be cancelled");
+
+    let session = s.admin_session().await;
+    let queue: Value = s
+        .http
+        .get(s.at("/admin/v1/kiosk/queue"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let waiting: Vec<&str> = queue["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(waiting, ["A-002"]);
 }

@@ -5,6 +5,10 @@
 //!   with the new cursor, so an interrupted first sync resumes at the last whole page.
 //! - **Up**: `POST /sync/v1/scans` in batches; only the ids the server acknowledged leave the
 //!   outbox, so a lost answer just means the batch is sent again (the server upserts by id).
+//! - **Up, kiosk records**: after the scans, `POST /sync/v1/kiosk` with the kiosk outbox
+//!   (visits and queue tickets, see [`crate::kiosk`]), acknowledged the same way. A refusal
+//!   (the tenant has no `KIOSK_MODE`, an older server) keeps them queued, is noted in the
+//!   store's `kiosk_refused`, and does not stop the round: scans and the feed go on.
 //! - Every answer carries `server_time`; the engine keeps the device's offset to it.
 //! - A [`SyncRefusal`] with `wipe: true` means this device was revoked: the cache and keys are
 //!   erased at once and the engine stops.
@@ -15,8 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gatehouse_core::protocol::{
-    DeviceReport, FeedPage, OccupancyCounter, PairRequest, PairResponse, ScanUpload, SyncRefusal,
-    UploadAck, SYNC_PREFIX,
+    DeviceReport, FeedPage, KioskAck, KioskReport, KioskUpload, OccupancyCounter, PairRequest,
+    PairResponse, ScanUpload, SyncRefusal, UploadAck, SYNC_PREFIX,
 };
 use gatehouse_core::{AccessLog, ScanId, ZoneId};
 use rand::Rng;
@@ -27,6 +31,7 @@ use tokio::sync::{watch, Notify};
 use crate::cache;
 use crate::clock::{offset_from_round_trip, Clock};
 use crate::error::{StoreError, SyncError};
+use crate::kiosk;
 use crate::store::{meta, set_meta, Pairing, Store};
 
 /// The version this gate reports to the server.
@@ -70,6 +75,11 @@ pub struct SyncReport {
     pub cursor: i64,
     pub outbox_depth: u64,
     pub clock_offset_ms: i64,
+    /// Kiosk records (visits, queue tickets) the server acknowledged this round.
+    pub kiosk_pushed: u64,
+    pub kiosk_outbox_depth: u64,
+    /// Why the server refused the kiosk records this round (they stay queued).
+    pub kiosk_refused: Option<String>,
 }
 
 /// Exponential backoff with jitter: each pause is drawn from [½·d, d] where d doubles per
@@ -188,6 +198,8 @@ pub struct SyncEngine {
     http: reqwest::Client,
     clock: Clock,
     config: EngineConfig,
+    /// Whether this kiosk has told the server it is one since the engine started.
+    kiosk_announced: bool,
 }
 
 impl SyncEngine {
@@ -198,6 +210,7 @@ impl SyncEngine {
             http,
             clock,
             config,
+            kiosk_announced: false,
         })
     }
 
@@ -232,9 +245,28 @@ impl SyncEngine {
         let (pushed, duplicates) = self.push(pairing).await?;
         report.pushed = pushed;
         report.offline_duplicates = duplicates;
+        match self.push_kiosk(pairing).await {
+            Ok(n) => {
+                report.kiosk_pushed = n;
+                self.store.set_meta(meta::KIOSK_REFUSED, "")?;
+            }
+            // The server is there but will not take them: keep them, go on with the round.
+            Err(SyncError::Refused {
+                status,
+                code,
+                message,
+            }) if !(status >= 500 || status == 429) => {
+                let why = format!("{code}: {message}");
+                tracing::info!(status, %why, "kiosk records refused; they stay queued");
+                self.store.set_meta(meta::KIOSK_REFUSED, &why)?;
+                report.kiosk_refused = Some(why);
+            }
+            Err(e) => return Err(e),
+        }
         report.pulled = self.pull(pairing).await?;
         report.cursor = self.store.cursor()?;
         report.outbox_depth = outbox_depth(&self.store)?;
+        report.kiosk_outbox_depth = kiosk::outbox_depth(&self.store)?;
         report.clock_offset_ms = self.store.clock_offset()?;
         Ok(report)
     }
@@ -312,6 +344,52 @@ impl SyncEngine {
             acknowledge(&mut self.store, &ack, offset)?;
             pushed += ack.stored.len() as u64;
             duplicates += ack.offline_duplicates.len() as u64;
+        }
+    }
+
+    /// Uploads the kiosk outbox in batches; returns the records acknowledged. A device running
+    /// in kiosk mode sends one empty upload per engine start, so the server lists it as a kiosk
+    /// before its first visitor.
+    pub async fn push_kiosk(&mut self, pairing: &Pairing) -> Result<u64, SyncError> {
+        let mode = self
+            .store
+            .meta(meta::MODE)?
+            .unwrap_or_else(|| "gate".to_owned());
+        let mut pushed = 0;
+        let mut after_seq = 0;
+        loop {
+            let batch = kiosk::outbox_batch(&self.store, after_seq, self.config.upload_batch)?;
+            let announce = mode == "kiosk" && !self.kiosk_announced;
+            if batch.is_empty() && (after_seq > 0 || !announce) {
+                return Ok(pushed);
+            }
+            after_seq = batch.last_seq;
+            let upload = KioskUpload {
+                sessions: batch.sessions.clone(),
+                tickets: batch.tickets.clone(),
+                report: KioskReport {
+                    mode: mode.clone(),
+                    // What will wait once this batch is acknowledged.
+                    kiosk_outbox_depth: kiosk::outbox_depth(&self.store)?
+                        .saturating_sub((batch.sessions.len() + batch.tickets.len()) as u64),
+                    device_time: self.clock.now(),
+                },
+            };
+            let response = self
+                .http
+                .post(self.url(pairing, "/kiosk"))
+                .bearer_auth(&pairing.device_token)
+                .json(&upload)
+                .send()
+                .await
+                .map_err(SyncError::Offline)?;
+            let ack: KioskAck = read_answer(response).await?;
+            self.kiosk_announced = true;
+            kiosk::acknowledge(&mut self.store, &batch, &ack)?;
+            pushed += (ack.sessions.len() + ack.tickets.len()) as u64;
+            if batch.is_empty() {
+                return Ok(pushed);
+            }
         }
     }
 

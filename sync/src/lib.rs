@@ -7,7 +7,8 @@
 //! - [`store`]: the encrypted SQLCipher file, its key, durability and migrations;
 //! - [`cache`]: how feed changes land in the store and the look-ups a scan makes;
 //! - [`scan`]: the scan path, from presented text to a durably recorded verdict;
-//! - [`engine`]: pairing, the feed pull, the outbox push, backoff;
+//! - [`kiosk`]: a kiosk's visits and queue tickets, and their outbox;
+//! - [`engine`]: pairing, the feed pull, the outbox pushes, backoff;
 //! - [`status`]: the gate's state at a glance and the CSV evidence export;
 //! - [`clock`]: device time, skew for tests, the offset to the server.
 
@@ -15,6 +16,7 @@ pub mod cache;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod kiosk;
 pub mod scan;
 pub mod status;
 pub mod store;

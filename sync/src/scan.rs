@@ -91,6 +91,11 @@ impl ScanStation {
         &self.store
     }
 
+    /// The station's connection for writes besides scans (a kiosk's visits and queue tickets).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     /// A checkpoint by name or id, as staff type it.
     pub fn checkpoint(&self, name_or_id: &str) -> Result<Checkpoint, StoreError> {
         cache::checkpoint(self.store.conn(), name_or_id)

@@ -35,6 +35,10 @@ pub struct GateStatus {
     pub cursor: i64,
     pub participants: u64,
     pub outbox_depth: u64,
+    /// Kiosk visits and queue tickets waiting for upload.
+    pub kiosk_outbox_depth: u64,
+    /// Why the server last refused them, if it did.
+    pub kiosk_refused: Option<String>,
     pub last_sync_at: Option<Millis>,
     pub last_error: Option<String>,
     pub clock_offset_ms: i64,
@@ -56,6 +60,8 @@ pub fn gate_status(store: &Store) -> Result<GateStatus, StoreError> {
         cursor: store.cursor()?,
         participants: cache::participant_count(store.conn())?,
         outbox_depth: outbox_depth(store)?,
+        kiosk_outbox_depth: crate::kiosk::outbox_depth(store)?,
+        kiosk_refused: non_empty(store.meta(meta::KIOSK_REFUSED)?),
         last_sync_at: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
         last_error: non_empty(store.meta(meta::LAST_ERROR)?),
         clock_offset_ms: store.clock_offset()?,

@@ -138,6 +138,43 @@ pub const MIGRATIONS: &[&str] = &[
         seen_outs INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 2: what a kiosk records besides scans (see `crate::kiosk`), with an outbox of its own so
+    // the scan path's outbox and its transaction stay as they were.
+    r#"
+    CREATE TABLE kiosk_sessions (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        device_id TEXT,
+        participant_id TEXT,
+        identified_by TEXT,
+        language TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        scan_id TEXT,
+        verdict TEXT,
+        badge TEXT,
+        queue_ticket_id TEXT,
+        revision INTEGER NOT NULL
+    );
+    CREATE TABLE queue_tickets (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        device_id TEXT,
+        session_id TEXT,
+        desk TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        issued_at INTEGER NOT NULL
+    );
+    -- Kiosk records not yet acknowledged at their latest revision, oldest first.
+    CREATE TABLE kiosk_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        UNIQUE (kind, record_id)
+    );
+    "#,
 ];
 
 /// Keys of the `meta` table.
@@ -156,6 +193,10 @@ pub mod meta {
     pub const LAST_SYNC_AT: &str = "last_sync_at";
     pub const LAST_ERROR: &str = "last_error";
     pub const REVOKED: &str = "revoked";
+    /// `kiosk` or `gate`: the mode the app runs in, as the sync engine reports it.
+    pub const MODE: &str = "mode";
+    /// Why the server last refused the kiosk records (empty once it took them).
+    pub const KIOSK_REFUSED: &str = "kiosk_refused";
 }
 
 /// The background WAL checkpoint thread of one store ([`Store::background_checkpoints`]).

@@ -1,5 +1,5 @@
 //! The admin API, `/admin/v1/`: sign in, then manage devices, participants and keys, and read
-//! the access log and live occupancy of an event. Every route but login takes an
+//! the access log and live occupancy of an event, and the kiosks' visits and queues. Every route but login takes an
 //! [`AdminCaller`](crate::auth::AdminCaller) (Bearer session token or session cookie) and checks
 //! a permission; every query is scoped to the caller's tenant. Errors use the platform envelope
 //! `{"error": {"code", "message"}}`.
@@ -9,6 +9,7 @@ pub mod api_keys;
 mod audit;
 mod devices;
 mod events;
+mod kiosk;
 mod occupancy;
 mod participants;
 mod session;
@@ -47,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/occupancy", get(occupancy::show))
         .route("/events/{id}/occupancy/stream", get(occupancy::stream))
         .route("/audit", get(audit::recent))
+        .route("/kiosk/devices", get(kiosk::devices))
+        .route("/kiosk/sessions", get(kiosk::sessions))
+        .route("/kiosk/queue", get(kiosk::queue))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))

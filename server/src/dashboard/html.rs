@@ -92,6 +92,7 @@ pub enum Nav {
     Layout,
     Webhooks,
     ApiKeys,
+    Kiosks,
     None,
 }
 
@@ -132,6 +133,7 @@ pub fn page(frame: &Frame<'_>, content: &str) -> String {
         for (which, path, label) in [
             (Nav::Webhooks, "/dashboard/webhooks", "Webhooks"),
             (Nav::ApiKeys, "/dashboard/api-keys", "API keys"),
+            (Nav::Kiosks, "/dashboard/kiosks", "Kiosks"),
         ] {
             let current = if frame.nav == which {
                 " aria-current=\"page\""

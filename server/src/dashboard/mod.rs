@@ -9,12 +9,14 @@
 //!   take answers with a page that says which permission it needs.
 //! - Pages: the event overview ([`overview`]: occupancy per zone by fill, the gates offline now,
 //!   entries per 5 minutes), [`devices`], the [`access_log`], [`participants`] and the event's
-//!   checkpoints and zones ([`layout`]), and the tenant's [`webhooks`] and [`api_keys`].
+//!   checkpoints and zones ([`layout`]), the tenant's [`webhooks`], its [`api_keys`] and its
+//!   [`kiosks`] (visits and the queue of each desk).
 
 pub mod access_log;
 pub mod api_keys;
 pub mod devices;
 pub mod html;
+pub mod kiosks;
 pub mod layout;
 pub mod overview;
 pub mod participants;
@@ -73,6 +75,9 @@ pub fn router() -> Router<AppState> {
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/kiosks", get(kiosks::list))
+        .route("/queue-tickets/{id}/served", post(kiosks::mark_served))
+        .route("/queue-tickets/{id}/cancel", post(kiosks::cancel))
         .fallback(|| async { html::PageError::not_found("This dashboard page") })
 }
 

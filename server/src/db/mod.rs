@@ -18,6 +18,7 @@ pub mod events;
 pub mod feed;
 pub mod idempotency;
 pub mod keys;
+pub mod kiosk;
 pub mod occupancy;
 pub mod participants;
 pub mod tenants;
@@ -91,6 +92,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0004_dashboard.sql"),
     ),
     (5, include_str!("../../migrations/sqlite/0005_rest_api.sql")),
+    (6, include_str!("../../migrations/sqlite/0006_kiosk.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -110,6 +112,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/postgres/0005_rest_api.sql"),
     ),
+    (6, include_str!("../../migrations/postgres/0006_kiosk.sql")),
 ];
 
 /// A connection to the platform's database.

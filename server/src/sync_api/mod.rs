@@ -37,6 +37,13 @@
 //! scans count towards occupancy under their own source, so a device must not add them to its
 //! own counters.
 //!
+//! **Up: kiosk records.** `POST /sync/v1/kiosk` with a [`KioskUpload`] of visits (kiosk
+//! sessions) and queue tickets. Visits are upserted by id and keep the highest `revision` sent;
+//! tickets are inserted once and start `waiting` (admins mark them served or cancelled). The
+//! [`KioskAck`] lists every id the server now holds. It is all or nothing: a record of another
+//! event or device makes it 422. A tenant without the `KIOSK_MODE` feature gets
+//! `403 feature_disabled`, and the kiosk keeps its records for a later round.
+//!
 //! **Time.** Every response body carries `server_time` (ms since the epoch).
 //!
 //! **Refusals.** Every error on this API is a [`SyncRefusal`] (`code`, `message`, `wipe`,
@@ -51,9 +58,12 @@
 //! [`UploadAck`]: gatehouse_core::protocol::UploadAck
 //! [`UploadAck::offline_duplicates`]: gatehouse_core::protocol::UploadAck::offline_duplicates
 //! [`OnlineScanRequest`]: gatehouse_core::protocol::OnlineScanRequest
+//! [`KioskUpload`]: gatehouse_core::protocol::KioskUpload
+//! [`KioskAck`]: gatehouse_core::protocol::KioskAck
 //! [`SyncRefusal`]: gatehouse_core::protocol::SyncRefusal
 
 mod feed;
+mod kiosk;
 pub(crate) mod online;
 mod pair;
 mod scans;
@@ -69,6 +79,7 @@ use crate::db::now_ms;
 use crate::state::AppState;
 
 pub use feed::{DEFAULT_PAGE, MAX_PAGE};
+pub use kiosk::MAX_KIOSK_RECORDS_PER_UPLOAD;
 pub use scans::MAX_SCANS_PER_UPLOAD;
 
 /// Error bodies read back by the refusal layer are small; anything larger is not ours.
@@ -81,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/feed", get(feed::feed))
         .route("/scans", post(scans::upload))
         .route("/scan", post(online::scan))
+        .route("/kiosk", post(kiosk::upload))
         .fallback(|| async { crate::error::ApiError::not_found("this sync API route") })
         .layer(axum::middleware::map_response(as_sync_refusal))
 }

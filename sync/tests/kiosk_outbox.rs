@@ -1,0 +1,111 @@
+//! A kiosk's visits and queue tickets in the store: their own outbox beside the scans', revisions
+//! that keep a change made during an upload, and queue numbers that count per desk.
+
+mod common;
+
+use common::*;
+use gatehouse_core::protocol::KioskAck;
+use gatehouse_core::{BadgeOutcome, Identification};
+use gatehouse_sync::engine::outbox_depth;
+use gatehouse_sync::{kiosk, ScanOptions};
+
+#[test]
+fn a_visit_changed_during_its_upload_stays_queued_at_the_new_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let amina = participant(1, "Amina Tesfaye");
+    let mut store = paired_store(dir.path(), std::slice::from_ref(&amina));
+    let pairing = store.require_pairing().unwrap();
+    let mut visit = kiosk::new_session(&pairing, Some(amina.id), Some(Identification::Code), NOW);
+    kiosk::save_session(&mut store, &mut visit).unwrap();
+    let ticket =
+        kiosk::issue_queue_ticket(&mut store, &pairing, Some(visit.id), "Registration", NOW)
+            .unwrap();
+    assert_eq!((ticket.number, ticket.label.as_str()), (1, "R-001"));
+    assert_eq!(kiosk::outbox_depth(&store).unwrap(), 2);
+
+    let sent = kiosk::outbox_batch(&store, 0, 100).unwrap();
+    assert_eq!((sent.sessions.len(), sent.tickets.len()), (1, 1));
+    assert_eq!(sent.sessions[0].revision, 1);
+    // The attendee prints a badge while the upload is on its way.
+    visit.badge = Some(BadgeOutcome::Printed);
+    kiosk::save_session(&mut store, &mut visit).unwrap();
+    let ack = KioskAck {
+        sessions: vec![visit.id],
+        tickets: vec![ticket.id],
+        server_time: NOW,
+    };
+    kiosk::acknowledge(&mut store, &sent, &ack).unwrap();
+    assert!(!kiosk::is_queued(&store, &ticket.id.to_string()).unwrap());
+    assert!(kiosk::is_queued(&store, &visit.id.to_string()).unwrap());
+
+    let next = kiosk::outbox_batch(&store, 0, 100).unwrap();
+    assert_eq!(next.sessions.len(), 1);
+    assert_eq!(next.sessions[0].revision, 2);
+    assert_eq!(next.sessions[0].badge, Some(BadgeOutcome::Printed));
+    assert!(next.tickets.is_empty());
+    kiosk::acknowledge(&mut store, &next, &ack).unwrap();
+    assert_eq!(kiosk::outbox_depth(&store).unwrap(), 0);
+    assert_eq!(kiosk::sessions(&store).unwrap(), vec![visit]);
+}
+
+#[test]
+fn an_unacknowledged_record_stays_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = paired_store(dir.path(), &[]);
+    let pairing = store.require_pairing().unwrap();
+    let mut visit = kiosk::new_session(&pairing, None, None, NOW);
+    kiosk::save_session(&mut store, &mut visit).unwrap();
+    let sent = kiosk::outbox_batch(&store, 0, 100).unwrap();
+    let nothing = KioskAck {
+        sessions: vec![],
+        tickets: vec![],
+        server_time: NOW,
+    };
+    kiosk::acknowledge(&mut store, &sent, &nothing).unwrap();
+    assert!(kiosk::is_queued(&store, &visit.id.to_string()).unwrap());
+}
+
+#[test]
+fn queue_numbers_count_per_desk_and_carry_on_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairing = {
+        let mut store = paired_store(dir.path(), &[]);
+        let pairing = store.require_pairing().unwrap();
+        for expected in 1..=3 {
+            let t =
+                kiosk::issue_queue_ticket(&mut store, &pairing, None, "Registration", NOW).unwrap();
+            assert_eq!(t.number, expected);
+        }
+        let help = kiosk::issue_queue_ticket(&mut store, &pairing, None, "Help desk", NOW).unwrap();
+        assert_eq!((help.number, help.label.as_str()), (1, "H-001"));
+        pairing
+    };
+    let mut store =
+        gatehouse_sync::Store::open(dir.path(), gatehouse_sync::Durability::Normal).unwrap();
+    let fourth =
+        kiosk::issue_queue_ticket(&mut store, &pairing, None, "registration", NOW).unwrap();
+    assert_eq!(fourth.number, 4);
+    assert_eq!(kiosk::tickets(&store).unwrap().len(), 5);
+}
+
+#[test]
+fn kiosk_records_stay_out_of_the_scan_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let amina = participant(1, "Amina Tesfaye");
+    drop(paired_store(dir.path(), std::slice::from_ref(&amina)));
+    let mut station = station(dir.path());
+    let entry = station.checkpoint("Main entrance").unwrap();
+    let scan = station
+        .scan(&payload(&amina), &entry, &ScanOptions::default())
+        .unwrap();
+    let pairing = station.store().require_pairing().unwrap();
+    let mut visit = kiosk::new_session(&pairing, Some(amina.id), Some(Identification::Scan), NOW);
+    visit.scan_id = Some(scan.scan_id());
+    visit.verdict = Some(scan.verdict());
+    kiosk::save_session(station.store_mut(), &mut visit).unwrap();
+    assert_eq!(outbox_depth(station.store()).unwrap(), 1);
+    assert_eq!(kiosk::outbox_depth(station.store()).unwrap(), 1);
+    let batch = kiosk::outbox_batch(station.store(), 0, 10).unwrap();
+    assert_eq!(batch.sessions[0].scan_id, Some(scan.scan_id()));
+    assert_eq!(batch.sessions[0].outcome(), "checked_in");
+}
