@@ -88,6 +88,14 @@ pub async fn queue_ticket(rt: Rt<'_>, args: QueueTicketArgs) -> Result<QueueTick
 }
 
 #[tauri::command]
+pub async fn kiosk_session_end(rt: Rt<'_>, args: KioskSessionEndArgs) -> Result<(), CommandError> {
+    blocking(&rt, move |rt| {
+        rt.kiosk_session_end(args.language.as_deref())
+    })
+    .await
+}
+
+#[tauri::command]
 pub async fn print_badge(rt: Rt<'_>, args: ParticipantArgs) -> Result<PrintOutcome, CommandError> {
     blocking(&rt, move |rt| rt.print_badge(&args.participant_id)).await
 }

@@ -1,5 +1,13 @@
 //! The device runtime behind the window: the paired store and its scan station, the selected
-//! checkpoint, the profile, the sync engine task, recent scans and the kiosk's admin door.
+//! checkpoint, the profile, the sync engine task, recent scans, the kiosk's admin door and the
+//! kiosk's record of each attendee's visit.
+//!
+//! **Kiosk visits.** In kiosk mode, an attendee the kiosk identifies (a scanned QR, a typed code,
+//! or a name + date of birth search) opens a visit ([`KioskSession`]) that collects what
+//! happened: the check-in and its verdict, the badge, the queue ticket. The visit ends at the
+//! idle reset (the UI's `kiosk_session_end`, which also says the language shown) or when the next
+//! attendee is identified. Each change is stored at once and queued for the server in the store's
+//! kiosk outbox (see `gatehouse_sync::kiosk`), after the scan's own transaction.
 //!
 //! Every method here may block on SQLite for a few milliseconds, so the Tauri commands call them
 //! on the blocking pool (never on the UI thread); the only async step is pairing (HTTP).
@@ -12,15 +20,16 @@ use std::time::{Duration, Instant};
 
 use gatehouse_core::protocol::{ParticipantSummary, Presented};
 use gatehouse_core::{
-    Checkpoint, Millis, Movement, ParticipantId, RegistrationCode, TicketClaims, Verdict,
+    BadgeOutcome, Checkpoint, Identification, KioskSession, Millis, Movement, ParticipantId,
+    RegistrationCode, TicketClaims, Verdict,
 };
 use gatehouse_device::badge;
 use gatehouse_device::profile::{Mode, PrinterSettings, Profile};
 use gatehouse_device::sound::Speaker;
 use gatehouse_sync::store::meta;
 use gatehouse_sync::{
-    cache, read_scanner_line, Clock, Durability, EngineConfig, ScanOptions, ScanStation, Store,
-    StoreError, SyncEngine,
+    cache, kiosk, read_scanner_line, Clock, Durability, EngineConfig, ScanOptions, ScanStation,
+    Store, StoreError, SyncEngine,
 };
 use tokio::sync::{watch, Notify};
 
@@ -32,7 +41,8 @@ use crate::wire::*;
 /// Meta keys this app adds to the device store (gatehouse-gate ignores them).
 const CHECKPOINT_KEY: &str = "app_checkpoint_id";
 const DIRECTION_KEY: &str = "app_direction";
-const QUEUE_KEY_PREFIX: &str = "app_queue_";
+/// Longest language tag a visit keeps.
+const MAX_LANGUAGE_LEN: usize = 35;
 /// Recent scans kept for the list and for overrides.
 const RECENT_KEPT: usize = 500;
 
@@ -57,6 +67,14 @@ pub enum Source {
 }
 
 impl Source {
+    /// How a kiosk attendee identified themselves with a scan from this source.
+    fn identification(self) -> Identification {
+        match self {
+            Source::Camera | Source::Wedge => Identification::Scan,
+            Source::Manual => Identification::Code,
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Source, CommandError> {
         match s {
             "camera" => Ok(Source::Camera),
@@ -98,6 +116,65 @@ struct Gate {
     direction: Option<Movement>,
     recent: VecDeque<ScanResult>,
     presented: HashMap<String, Presented>,
+    /// The kiosk attendee's visit in progress.
+    visit: Option<KioskSession>,
+}
+
+impl Gate {
+    /// Makes the visit in progress the one of `who`: the open visit if it is theirs or nobody's
+    /// yet (or `who` is not known), else a new one, after ending the previous attendee's.
+    fn visit_of(
+        &mut self,
+        who: Option<ParticipantId>,
+        how: Option<Identification>,
+        now: Millis,
+    ) -> Result<&mut KioskSession, CommandError> {
+        let station = self.station.as_mut().ok_or_else(CommandError::not_paired)?;
+        let theirs = self.visit.as_ref().is_some_and(|v| {
+            who.is_none() || v.participant_id.is_none() || v.participant_id == who
+        });
+        if !theirs {
+            if let Some(mut previous) = self.visit.take() {
+                previous.ended_at = Some(now);
+                kiosk::save_session(station.store_mut(), &mut previous)?;
+            }
+            let pairing = station.store().require_pairing()?;
+            self.visit = Some(kiosk::new_session(&pairing, who, how, now));
+        }
+        let visit = self
+            .visit
+            .as_mut()
+            .ok_or_else(|| CommandError::new("internal", "no visit in progress"))?;
+        if visit.participant_id.is_none() && who.is_some() {
+            visit.participant_id = who;
+            visit.identified_by = how;
+        }
+        Ok(visit)
+    }
+
+    /// Stores the visit in progress as it is now and queues it for upload.
+    fn save_visit(&mut self) -> Result<(), CommandError> {
+        let station = self.station.as_mut().ok_or_else(CommandError::not_paired)?;
+        if let Some(visit) = self.visit.as_mut() {
+            kiosk::save_session(station.store_mut(), visit)?;
+        }
+        Ok(())
+    }
+
+    /// Records a kiosk check-in in the visit of the person it identified.
+    fn record_check_in(
+        &mut self,
+        how: Identification,
+        outcome: &gatehouse_sync::ScanOutcome,
+    ) -> Result<(), CommandError> {
+        let Some(who) = outcome.participant.as_ref().map(|p| p.id) else {
+            return Ok(());
+        };
+        let visit = self.visit_of(Some(who), Some(how), outcome.log.device_time)?;
+        visit.scan_id = Some(outcome.log.id);
+        visit.verdict = Some(outcome.decision.verdict);
+        self.save_visit()
+    }
 }
 
 /// The app's state, shared by the commands, the camera loop and the status loop.
@@ -180,7 +257,10 @@ impl Runtime {
             (None, None) => default_profile(),
         };
         let station = match pairing {
-            Some(_) => Some(ScanStation::new(store, clock)?),
+            Some(_) => {
+                store.set_meta(meta::MODE, mode_str(profile.mode))?;
+                Some(ScanStation::new(store, clock)?)
+            }
             None => None,
         };
         let speaker = profile
@@ -198,6 +278,7 @@ impl Runtime {
                 direction: None,
                 recent: VecDeque::new(),
                 presented: HashMap::new(),
+                visit: None,
             }),
             status_store: Mutex::new(None),
             search: Mutex::new(SearchIndex::default()),
@@ -390,6 +471,8 @@ impl Runtime {
             self.clock,
         )
         .await?;
+        // Before the first sync, so that a kiosk announces itself as one.
+        store.set_meta(meta::MODE, mode_str(profile.mode))?;
         // The first sync brings checkpoints, keys and participants; offline is not fatal.
         let engine_store = Store::open(&self.config.data, Durability::Normal)?;
         let mut engine = SyncEngine::new(engine_store, self.clock, EngineConfig::default())?;
@@ -438,13 +521,16 @@ impl Runtime {
 
     /// Decides and records one presented text at the selected checkpoint.
     pub fn scan(&self, text: &str, source: Source) -> Result<ScanResult, CommandError> {
-        self.decide(presented(text, source), None)
+        self.decide(presented(text, source), None, Some(source.identification()))
     }
 
+    /// Decides and records a scan; in kiosk mode, `identified_by` also puts the check-in in the
+    /// visit of the person identified.
     fn decide(
         &self,
         presented: Presented,
         override_reason: Option<String>,
+        identified_by: Option<Identification>,
     ) -> Result<ScanResult, CommandError> {
         let mut guard = lock(&self.gate);
         let gate = &mut *guard;
@@ -470,6 +556,12 @@ impl Runtime {
         gate.presented.insert(result.scan_id.clone(), presented);
         gate.recent.push_front(result.clone());
         gate.recent.truncate(RECENT_KEPT);
+        if let (Mode::Kiosk, Some(how)) = (gate.mode, identified_by) {
+            // The scan is recorded and answered whatever becomes of its visit.
+            if let Err(e) = gate.record_check_in(how, &outcome) {
+                tracing::warn!(code = %e.code, error = %e.message, "the kiosk visit was not recorded");
+            }
+        }
         drop(guard);
         self.nudge_sync();
         Ok(result)
@@ -521,7 +613,7 @@ impl Runtime {
                 "An override needs a reason.",
             ));
         }
-        self.decide(presented, Some(reason))
+        self.decide(presented, Some(reason), None)
     }
 
     pub fn recent_scans(&self, limit: usize) -> Vec<ScanResult> {
@@ -543,6 +635,7 @@ impl Runtime {
                     online: false,
                     last_sync_ms: None,
                     outbox_depth: 0,
+                    kiosk_outbox_depth: 0,
                     occupancy: None,
                     camera: self.camera_state().as_str(),
                 });
@@ -570,6 +663,7 @@ impl Runtime {
             online: store.meta(meta::ONLINE)?.as_deref() == Some("1"),
             last_sync_ms: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
             outbox_depth: gatehouse_sync::engine::outbox_depth(store)?,
+            kiosk_outbox_depth: kiosk::outbox_depth(store)?,
             occupancy,
             camera: self.camera_state().as_str(),
         })
@@ -626,7 +720,35 @@ impl Runtime {
 
     pub fn kiosk_check_in(&self, participant_id: &str) -> Result<ScanResult, CommandError> {
         let code = self.participant(participant_id)?.registration_code;
-        self.decide(Presented::RegistrationCode(code), None)
+        self.decide(
+            Presented::RegistrationCode(code),
+            None,
+            Some(Identification::Search),
+        )
+    }
+
+    /// Ends the kiosk visit in progress (the idle reset, "Done"), keeping the language the kiosk
+    /// showed. Nothing happens when no visit is open.
+    pub fn kiosk_session_end(&self, language: Option<&str>) -> Result<(), CommandError> {
+        let mut guard = lock(&self.gate);
+        let gate = &mut *guard;
+        let Some(mut visit) = gate.visit.take() else {
+            return Ok(());
+        };
+        visit.ended_at = Some(now_ms());
+        let language = language.map(str::trim).filter(|l| {
+            !l.is_empty()
+                && l.len() <= MAX_LANGUAGE_LEN
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if let Some(language) = language {
+            visit.language = Some(language.to_owned());
+        }
+        let station = gate.station.as_mut().ok_or_else(CommandError::not_paired)?;
+        kiosk::save_session(station.store_mut(), &mut visit)?;
+        drop(guard);
+        self.nudge_sync();
+        Ok(())
     }
 
     fn participant(
@@ -683,21 +805,26 @@ impl Runtime {
     }
 
     fn queue_ticket_with(&self, desk: &str, lp_command: &str) -> Result<QueueTicket, CommandError> {
-        let gate = lock(&self.gate);
+        let mut guard = lock(&self.gate);
+        let gate = &mut *guard;
         let desk = Self::desk_name(&gate.profile.queue_desks, desk)?;
-        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
-        let store = station.store();
-        let key = format!("{QUEUE_KEY_PREFIX}{}", desk.to_ascii_lowercase());
-        let number = store
-            .meta(&key)?
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0)
-            + 1;
-        store.set_meta(&key, &number.to_string())?;
-        let event = store.require_pairing()?.event_name;
-        let printer = gate.profile.printer.clone();
-        drop(gate);
         let now = now_ms();
+        let visit = match gate.mode {
+            Mode::Kiosk => Some(gate.visit_of(None, None, now)?.id),
+            Mode::Gate => None,
+        };
+        let station = gate.station.as_mut().ok_or_else(CommandError::not_paired)?;
+        let pairing = station.store().require_pairing()?;
+        let ticket = kiosk::issue_queue_ticket(station.store_mut(), &pairing, visit, &desk, now)?;
+        if let Some(v) = gate.visit.as_mut().filter(|v| Some(v.id) == visit) {
+            v.queue_ticket_id = Some(ticket.id);
+            gate.save_visit()?;
+        }
+        let event = pairing.event_name;
+        let number = u64::from(ticket.number);
+        let printer = gate.profile.printer.clone();
+        drop(guard);
+        self.nudge_sync();
         if let Some(queue) = &printer.queue {
             // The number is on screen whatever the printer does: a fault is logged, not shown.
             let taken_at = format!(
@@ -718,7 +845,9 @@ impl Runtime {
             }
         }
         Ok(QueueTicket {
+            id: ticket.id.to_string(),
             number,
+            label: ticket.label,
             desk,
             issued_at_ms: now,
         })
@@ -782,10 +911,38 @@ impl Runtime {
                 false
             }
         };
+        self.record_badge(who.id, printed);
         Ok(PrintOutcome {
             printed,
             file: Some(file.display().to_string()),
         })
+    }
+
+    /// Puts the badge in the visit of the person it was made for (kiosk mode only).
+    fn record_badge(&self, who: ParticipantId, printed: bool) {
+        let mut guard = lock(&self.gate);
+        let gate = &mut *guard;
+        if gate.mode != Mode::Kiosk {
+            return;
+        }
+        let recorded = match gate.visit_of(Some(who), None, now_ms()) {
+            Ok(visit) => {
+                visit.badge = Some(if printed {
+                    BadgeOutcome::Printed
+                } else {
+                    BadgeOutcome::Saved
+                });
+                gate.save_visit()
+            }
+            Err(e) => Err(e),
+        };
+        drop(guard);
+        match recorded {
+            Ok(()) => self.nudge_sync(),
+            Err(e) => {
+                tracing::warn!(code = %e.code, error = %e.message, "the badge was not recorded in the visit")
+            }
+        }
     }
 
     pub fn verify_admin_pin(&self, pin: &str) -> Result<bool, CommandError> {
@@ -814,6 +971,9 @@ impl Runtime {
                 "pin_required",
                 "Enter the admin PIN before leaving kiosk mode.",
             ));
+        }
+        if let Err(e) = self.kiosk_session_end(None) {
+            tracing::warn!(code = %e.code, error = %e.message, "the last kiosk visit was not closed");
         }
         lock(&self.gate).mode = Mode::Gate;
         Ok(())
@@ -1321,6 +1481,100 @@ mod tests {
             assert_eq!(rt.queue_ticket("registration").unwrap().number, 2);
             let help = rt.queue_ticket("help").unwrap();
             assert_eq!((help.number, help.desk.as_str()), (1, "Help desk"));
+        }
+
+        const KIOSK: &str = "name = \"test-kiosk\"\nmode = \"kiosk\"\n\
+            [sound]\nenabled = false\n\
+            [actions]\noverride = false\nmanual_entry = true\nsearch = true\n";
+
+        fn visits(d: &Device) -> Vec<KioskSession> {
+            kiosk::sessions(&Store::open(&d.config.data, Durability::Normal).unwrap()).unwrap()
+        }
+
+        #[test]
+        fn a_kiosk_check_in_badge_and_queue_ticket_make_one_visit_with_every_outcome() {
+            let d = device(KIOSK);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let amina = d.people[1].id.to_string();
+            assert_eq!(rt.kiosk_check_in(&amina).unwrap().verdict, "VALID");
+            assert!(!rt.print_badge(&amina).unwrap().printed);
+            let number = rt.queue_ticket("registration").unwrap();
+            assert_eq!((number.number, number.label.as_str()), (1, "R-001"));
+            rt.kiosk_session_end(Some("fr")).unwrap();
+            rt.kiosk_session_end(Some("en")).unwrap(); // nothing open: nothing changes
+
+            let visits = visits(&d);
+            assert_eq!(visits.len(), 1);
+            let visit = &visits[0];
+            assert_eq!(visit.participant_id, Some(d.people[1].id));
+            assert_eq!(visit.identified_by, Some(Identification::Search));
+            assert_eq!(visit.verdict, Some(Verdict::Valid));
+            assert_eq!(visit.outcome(), "checked_in");
+            assert_eq!(visit.badge, Some(BadgeOutcome::Saved));
+            assert_eq!(
+                visit.queue_ticket_id.map(|t| t.to_string()),
+                Some(number.id.clone())
+            );
+            assert_eq!(visit.language.as_deref(), Some("fr"));
+            assert!(visit.ended_at.is_some_and(|end| end >= visit.started_at));
+            let store = Store::open(&d.config.data, Durability::Normal).unwrap();
+            let tickets = kiosk::tickets(&store).unwrap();
+            assert_eq!(tickets.len(), 1);
+            assert_eq!(tickets[0].session_id, Some(visit.id));
+            assert_eq!(tickets[0].desk, "Registration");
+            // One visit and one ticket wait for the server beside the scan.
+            let status = rt.status().unwrap();
+            assert_eq!((status.outbox_depth, status.kiosk_outbox_depth), (1, 2));
+        }
+
+        #[test]
+        fn the_next_attendee_ends_the_last_ones_visit_and_a_misread_opens_none() {
+            let d = device(KIOSK);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            let typed = d.people[0].registration_code.clone();
+            assert_eq!(rt.scan(&typed, Source::Manual).unwrap().verdict, "VALID");
+            assert_eq!(rt.scan("hello", Source::Manual).unwrap().verdict, "INVALID");
+            assert_eq!(visits(&d).len(), 1, "a misread identifies nobody");
+            let next = rt.scan(&ticket(&d.people[1]), Source::Camera).unwrap();
+            assert_eq!(next.verdict, "VALID");
+
+            let visits = visits(&d);
+            assert_eq!(visits.len(), 2);
+            let (first, second) = (&visits[0], &visits[1]);
+            assert_eq!(first.participant_id, Some(d.people[0].id));
+            assert_eq!(first.identified_by, Some(Identification::Code));
+            assert!(first.ended_at.is_some(), "ended by the next attendee");
+            assert_eq!(second.participant_id, Some(d.people[1].id));
+            assert_eq!(second.identified_by, Some(Identification::Scan));
+            assert_eq!(second.scan_id.map(|s| s.to_string()), Some(next.scan_id));
+            assert_eq!(second.ended_at, None, "still at the kiosk");
+        }
+
+        #[test]
+        fn someone_nobody_could_identify_still_gets_a_visit_with_a_help_desk_number() {
+            let d = device(KIOSK);
+            let rt = open(&d);
+            let help = rt.queue_ticket("help").unwrap();
+            assert_eq!(help.label, "H-001");
+            rt.kiosk_session_end(Some("ar")).unwrap();
+            let visits = visits(&d);
+            assert_eq!(visits.len(), 1);
+            assert_eq!(visits[0].outcome(), "help");
+            assert_eq!(visits[0].language.as_deref(), Some("ar"));
+        }
+
+        #[test]
+        fn a_gate_records_no_visits_but_queues_its_tickets() {
+            let d = device(PROFILE);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            rt.scan(&ticket(&d.people[0]), Source::Camera).unwrap();
+            rt.queue_ticket("registration").unwrap();
+            rt.kiosk_session_end(Some("en")).unwrap();
+            assert!(visits(&d).is_empty());
+            assert_eq!(rt.status().unwrap().kiosk_outbox_depth, 1);
         }
 
         #[test]

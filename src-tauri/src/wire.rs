@@ -167,6 +167,8 @@ pub struct DeviceStatus {
     pub online: bool,
     pub last_sync_ms: Option<Millis>,
     pub outbox_depth: u64,
+    /// Kiosk visits and queue tickets waiting for upload.
+    pub kiosk_outbox_depth: u64,
     pub occupancy: Option<ZoneOccupancy>,
     /// The camera loop: `off` (none configured), `starting`, `live` or `unavailable`.
     pub camera: &'static str,
@@ -174,7 +176,11 @@ pub struct DeviceStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueTicket {
+    /// The ticket's id (UUIDv7), as the server's queue knows it.
+    pub id: String,
     pub number: u64,
+    /// What the desk calls out: the desk's initial and the number (`R-007`).
+    pub label: String,
     pub desk: String,
     pub issued_at_ms: Millis,
 }
@@ -242,6 +248,12 @@ pub struct ParticipantArgs {
 #[derive(Debug, Deserialize)]
 pub struct QueueTicketArgs {
     pub desk: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KioskSessionEndArgs {
+    /// The language the kiosk showed (`en`, `fr`, `am`, `ar`).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

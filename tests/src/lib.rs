@@ -243,6 +243,11 @@ impl Admin {
     pub fn revoke_device(&self, device: &str) -> Value {
         self.post(&format!("/devices/{device}/revoke"))
     }
+
+    /// The tenant's kiosks: `devices`, `sessions` or `queue` of `/admin/v1/kiosk/`.
+    pub fn kiosk(&self, what: &str) -> Value {
+        self.get(&format!("/kiosk/{what}"))
+    }
 }
 
 /// One gate: a state directory and the `gatehouse-gate` binary.

@@ -180,6 +180,8 @@ export interface DeviceStatus {
   last_sync_ms?: number | null;
   /** Scans recorded here and not yet acknowledged by the server. */
   outbox_depth: number;
+  /** Kiosk visits and queue tickets recorded here and not yet acknowledged by the server. */
+  kiosk_outbox_depth?: number;
   /** Occupancy of the selected checkpoint's zone. */
   occupancy?: ZoneOccupancy | null;
   /** The camera loop: none configured, opening, frames arriving, or broken. */
@@ -192,7 +194,11 @@ export type CameraState = 'off' | 'starting' | 'live' | 'unavailable';
 export type KioskMatch = Omit<SearchHit, 'status'> & { status?: ParticipantStatus };
 
 export interface QueueTicket {
+  /** The ticket's id, as the server's queue knows it. */
+  id?: string;
   number: number;
+  /** What the desk calls out: the desk's initial and the number, e.g. `R-007`. */
+  label?: string;
   desk: string;
   issued_at_ms: number;
 }
@@ -252,6 +258,10 @@ export interface ParticipantArgs {
 export interface QueueTicketArgs {
   desk: string;
 }
+export interface KioskSessionEndArgs {
+  /** The language the kiosk showed the attendee. */
+  language: string | null;
+}
 export interface PinArgs {
   pin: string;
 }
@@ -282,6 +292,8 @@ export interface Backend {
   kioskCheckIn(args: ParticipantArgs): Promise<ScanResult>;
   /** `queue_ticket` — issue the next number at a desk. */
   queueTicket(args: QueueTicketArgs): Promise<QueueTicket>;
+  /** `kiosk_session_end` — the attendee's visit is over (idle reset, "Done"): record it. */
+  kioskSessionEnd(args: KioskSessionEndArgs): Promise<void>;
   /** `print_badge` — print (or render to file) the participant's badge. */
   printBadge(args: ParticipantArgs): Promise<PrintOutcome>;
   /** `verify_admin_pin` — true when the PIN opens the kiosk's admin exit. */
@@ -310,6 +322,7 @@ export const COMMANDS = {
   kioskFind: 'kiosk_find',
   kioskCheckIn: 'kiosk_check_in',
   queueTicket: 'queue_ticket',
+  kioskSessionEnd: 'kiosk_session_end',
   printBadge: 'print_badge',
   verifyAdminPin: 'verify_admin_pin',
   exitKiosk: 'exit_kiosk',
@@ -359,6 +372,7 @@ export const tauriBackend: Backend = {
   kioskFind: (args) => call(COMMANDS.kioskFind, args),
   kioskCheckIn: (args) => call(COMMANDS.kioskCheckIn, args),
   queueTicket: (args) => call(COMMANDS.queueTicket, args),
+  kioskSessionEnd: (args) => call(COMMANDS.kioskSessionEnd, args),
   printBadge: (args) => call(COMMANDS.printBadge, args),
   verifyAdminPin: (args) => call(COMMANDS.verifyAdminPin, args),
   exitKiosk: () => call(COMMANDS.exitKiosk),

@@ -1,6 +1,6 @@
 /**
- * The gate's status bar: online or offline, when it last synced, how many scans wait to upload,
- * and how many people are inside this checkpoint's zone.
+ * The gate's status bar: online or offline, when it last synced, how many scans (and kiosk
+ * records, when there are any) wait to upload, and how many people are inside this checkpoint's zone.
  */
 
 import type { DeviceStatus } from '../backend';
@@ -23,6 +23,11 @@ export class StatusBar {
     const outbox = bindText(h('span', { class: 'status-outbox' }), 'status.outbox', {
       count: status.outbox_depth,
     });
+    const kioskOutbox = status.kiosk_outbox_depth
+      ? bindText(h('span', { class: 'status-kiosk-outbox' }), 'status.kioskOutbox', {
+          count: status.kiosk_outbox_depth,
+        })
+      : null;
     const occ = status.occupancy;
     const occupancy = occ
       ? bindText(
@@ -31,6 +36,6 @@ export class StatusBar {
           { zone: occ.zone, inside: occ.inside, capacity: occ.capacity ?? '' },
         )
       : null;
-    replaceChildren(this.el, online, sync, outbox, occupancy);
+    replaceChildren(this.el, online, sync, outbox, kioskOutbox, occupancy);
   }
 }

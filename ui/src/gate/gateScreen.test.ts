@@ -232,6 +232,9 @@ describe('the gate scanning screen', () => {
     expect(bar).toContain('Offline');
     expect(bar).toContain('To upload: 17');
     expect(bar).toContain('Plenary hall: 812 / 1200');
+    expect(bar).not.toContain('Kiosk records');
+    backend.statuses.emit({ online: true, outbox_depth: 0, kiosk_outbox_depth: 3 });
+    expect(screen.el.querySelector('.status-bar')?.textContent).toContain('Kiosk records to upload: 3');
   });
 
   it('says when the gate has no camera or the camera broke, instead of waiting for it', async () => {

@@ -71,6 +71,7 @@ const en = {
   'status.lastSync': 'Synced {time}',
   'status.neverSynced': 'Never synced',
   'status.outbox': 'To upload: {count}',
+  'status.kioskOutbox': 'Kiosk records to upload: {count}',
   'status.occupancy': '{zone}: {inside} inside',
   'status.occupancyCapacity': '{zone}: {inside} / {capacity}',
 
@@ -225,6 +226,7 @@ const fr: Table = {
   'status.lastSync': 'Synchro {time}',
   'status.neverSynced': 'Jamais synchronisé',
   'status.outbox': 'À envoyer : {count}',
+  'status.kioskOutbox': 'Fiches kiosque à envoyer : {count}',
   'status.occupancy': '{zone} : {inside} présents',
   'status.occupancyCapacity': '{zone} : {inside} / {capacity}',
 
@@ -376,6 +378,7 @@ const am: Table = {
   'status.lastSync': 'የተመሳሰለው {time}',
   'status.neverSynced': 'ገና አልተመሳሰለም',
   'status.outbox': 'የሚላኩ፦ {count}',
+  'status.kioskOutbox': 'የሚላኩ የኪዮስክ መዝገቦች፦ {count}',
   'status.occupancy': '{zone}፦ {inside} ውስጥ',
   'status.occupancyCapacity': '{zone}፦ {inside} / {capacity}',
 
@@ -526,6 +529,7 @@ const ar: Table = {
   'status.lastSync': 'آخر مزامنة {time}',
   'status.neverSynced': 'لم تتم المزامنة بعد',
   'status.outbox': 'بانتظار الرفع: {count}',
+  'status.kioskOutbox': 'سجلات الكشك بانتظار الرفع: {count}',
   'status.occupancy': '{zone}: {inside} في الداخل',
   'status.occupancyCapacity': '{zone}: {inside} / {capacity}',
 

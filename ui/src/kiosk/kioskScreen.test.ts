@@ -67,6 +67,21 @@ describe('the self-service kiosk', () => {
     expect(kiosk.el.querySelectorAll('input').length).toBe(0);
   });
 
+  it('ends the visit of the attendee with the language they saw when the kiosk resets', async () => {
+    mount();
+    expect(backend.callsTo('kiosk_session_end')).toEqual([]);
+    button('Français').click();
+    button('Saisir mon code').click();
+    const code = kiosk.el.querySelector<HTMLInputElement>('#kiosk-code');
+    if (!code) throw new Error('no code field');
+    code.value = 'GH7K-2M9X';
+    submit();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.callsTo('kiosk_session_end')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(IDLE_S * 1000 + 1);
+    expect(backend.callsTo('kiosk_session_end').map((c) => c.args)).toEqual([{ language: 'fr' }]);
+  });
+
   it('wipes typed text, a half-filled name search and the language after the idle timeout', async () => {
     mount();
     button('العربية').click();

@@ -14,7 +14,7 @@ import { Subscriptions, type Screen } from '../components/screen';
 import { clearToasts } from '../components/toast';
 import { admits } from '../components/verdict';
 import { reasonLabel } from '../components/verdictPanel';
-import { bindText, setLanguage, type Key } from '../i18n';
+import { bindText, currentLanguage, setLanguage, type Key } from '../i18n';
 import { isHighContrast, setHighContrast } from '../settings/display';
 import { adminPinDialog, hiddenCorner } from './adminExit';
 import { codeKeypad } from './codeKeypad';
@@ -69,6 +69,11 @@ export class KioskScreen implements Screen {
 
   /** Forgets the last attendee: rebuilds every element, back to defaults and the attract screen. */
   reset(): void {
+    if (this.session > 0) {
+      // Their visit is over: the backend records it with the language they saw. Quietly: nothing
+      // about the last attendee may reach the next one's screen, not even an error.
+      this.backend.kioskSessionEnd({ language: currentLanguage() }).catch(() => undefined);
+    }
     this.session += 1;
     this.idle.stop();
     this.disposeLang();

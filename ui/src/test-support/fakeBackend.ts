@@ -139,6 +139,8 @@ export class FakeBackend implements Backend {
     );
   queueTicket = (args: Parameters<Backend['queueTicket']>[0]) =>
     this.log<QueueTicket>('queue_ticket', args, { number: 42, desk: args.desk, issued_at_ms: 0 });
+  kioskSessionEnd = (args: Parameters<Backend['kioskSessionEnd']>[0]) =>
+    this.log('kiosk_session_end', args, undefined);
   /** What `print_badge` answers: printed by default; a saved file when the kiosk has no printer. */
   printOutcome: PrintOutcome = { printed: true };
   printBadge = (args: Parameters<Backend['printBadge']>[0]) =>
