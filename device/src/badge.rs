@@ -178,7 +178,7 @@ pub fn render(badge: &Badge) -> Result<Rendered, BadgeError> {
 
 /// A queue ticket for a receipt printer (58 mm wide): the number large, the desk, the event and
 /// the time it was taken (`HH:MM`, the kiosk's local time as the caller formats it).
-pub fn render_queue_ticket(event: &str, desk: &str, number: u64, taken_at: &str) -> Vec<u8> {
+pub fn render_queue_ticket(event: &str, desk: &str, label: &str, taken_at: &str) -> Vec<u8> {
     const W: f32 = 164.4;
     const H: f32 = 200.0;
     let width = W - 2.0 * MARGIN;
@@ -190,7 +190,8 @@ pub fn render_queue_ticket(event: &str, desk: &str, number: u64, taken_at: &str)
         }
     };
     line(&mut page, event, 9.0, H - 28.0);
-    line(&mut page, &number.to_string(), 64.0, H - 110.0);
+    // The label the desk calls out (`A-042`), as large as fits.
+    line(&mut page, label, 64.0, H - 110.0);
     line(&mut page, desk, 14.0, H - 140.0);
     line(&mut page, taken_at, 10.0, H - 166.0);
     document(page.as_bytes(), (W, H))
@@ -537,13 +538,26 @@ mod tests {
     }
 
     #[test]
-    fn a_queue_ticket_carries_the_number_and_the_desk() {
-        let pdf = render_queue_ticket("Annual Summit 2026", "Accreditation", 42, "08:15");
+    fn a_queue_ticket_carries_the_label_the_desk_calls_and_the_desk() {
+        let pdf = render_queue_ticket("Annual Summit 2026", "Accreditation", "A-042", "08:15");
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("/MediaBox [0 0 164.40 200.00]"));
-        for part in ["(42) Tj", "(Accreditation) Tj", "(08:15) Tj"] {
+        for part in ["(A-042) Tj", "(Accreditation) Tj", "(08:15) Tj"] {
             assert!(text.contains(part), "{part} missing");
         }
+        // The label is shrunk to the ticket's width, never past its edge.
+        let size: f32 = text
+            .lines()
+            .find(|l| l.contains("(A-042) Tj"))
+            .and_then(|l| l.split("/F1 ").nth(1))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap();
+        let width = text_units(b"A-042") as f32 * size / 1000.0;
+        assert!(
+            width <= 164.4 - 2.0 * MARGIN + 0.1,
+            "{width} pt wide at {size} pt"
+        );
     }
 
     #[test]

@@ -832,11 +832,11 @@ impl Runtime {
                 (now / 3_600_000) % 24,
                 (now / 60_000) % 60
             );
-            let pdf = badge::render_queue_ticket(&event, &desk, number, &taken_at);
+            let pdf = badge::render_queue_ticket(&event, &desk, &ticket.label, &taken_at);
             let printed = badge::save(
                 &pdf,
                 &self.badge_dir(&printer),
-                &format!("queue-{desk}-{number}"),
+                &format!("queue-{}", ticket.label),
                 now,
             )
             .and_then(|file| badge::print_file(lp_command, queue, &file));
@@ -1447,14 +1447,20 @@ mod tests {
             let first = rt.queue_ticket_with("registration", "true").unwrap();
             let second = rt.queue_ticket_with("registration", "false").unwrap();
             assert_eq!((first.number, second.number), (1, 2));
-            let tickets = std::fs::read_dir(queued.config.data.join("badges"))
+            assert_eq!(
+                (first.label.as_str(), second.label.as_str()),
+                ("R-001", "R-002")
+            );
+            // Each printed ticket is filed under the label the desk calls out.
+            let mut tickets: Vec<String> = std::fs::read_dir(queued.config.data.join("badges"))
                 .unwrap()
-                .filter(|f| {
-                    let name = f.as_ref().unwrap().file_name();
-                    name.to_string_lossy().starts_with("queue-Registration-")
-                })
-                .count();
-            assert_eq!(tickets, 2);
+                .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with("queue-"))
+                .collect();
+            tickets.sort();
+            assert_eq!(tickets.len(), 2, "{tickets:?}");
+            assert!(tickets[0].starts_with("queue-R-001-"), "{tickets:?}");
+            assert!(tickets[1].starts_with("queue-R-002-"), "{tickets:?}");
         }
 
         #[test]

@@ -77,7 +77,7 @@ async function story() {
     await click('.kiosk-welcome .kiosk-choices button:nth-child(2)');
     const number = await until('a queue number', () =>
       exec("return document.querySelector('.kiosk-ticket-number')?.textContent"), 10_000);
-    if (number !== '1') throw new Error(`the first ticket of the day is number ${number}`);
+    if (number !== 'A-001') throw new Error(`the first Accreditation ticket of the day reads ${number}, not A-001`);
     const desk = await exec("return document.querySelector('.kiosk-ticket-desk')?.textContent");
     if (!desk.includes('Accreditation')) throw new Error(`the ticket names the desk as: ${desk}`);
     await screenshot('kiosk-03-queue-ticket');

@@ -325,7 +325,8 @@ export class KioskScreen implements Screen {
         replaceChildren(
           into,
           bindText(h('div', { class: 'kiosk-ticket-label' }), 'kiosk.queueNumber'),
-          h('div', { class: 'kiosk-ticket-number' }, String(q.number)),
+          // The label the desk calls out (`A-001`); the bare number from an older backend.
+          h('div', { class: 'kiosk-ticket-number' }, q.label ?? String(q.number)),
           bindText(h('div', { class: 'kiosk-ticket-desk' }), 'kiosk.queueDesk', { desk: q.desk }),
         );
       });

@@ -138,7 +138,12 @@ export class FakeBackend implements Backend {
       result({ participant: { id: args.participant_id, name: 'Amina Tesfaye', category: 'Delegate' } }),
     );
   queueTicket = (args: Parameters<Backend['queueTicket']>[0]) =>
-    this.log<QueueTicket>('queue_ticket', args, { number: 42, desk: args.desk, issued_at_ms: 0 });
+    this.log<QueueTicket>('queue_ticket', args, {
+      number: 42,
+      label: `${args.desk.charAt(0).toUpperCase()}-042`,
+      desk: args.desk,
+      issued_at_ms: 0,
+    });
   kioskSessionEnd = (args: Parameters<Backend['kioskSessionEnd']>[0]) =>
     this.log('kiosk_session_end', args, undefined);
   /** What `print_badge` answers: printed by default; a saved file when the kiosk has no printer. */
