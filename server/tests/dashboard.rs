@@ -1198,6 +1198,33 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
     );
     assert!(a1 < a2, "a desk's queue in the order tickets were taken");
     assert!(!page.contains("Mark served"), "a viewer gets no buttons");
+    // The Devices page and the REST API say which device runs as a kiosk.
+    let (_, devices) = viewer
+        .get(&format!("/dashboard/events/{}/devices", event_of(&s)))
+        .await;
+    let row = &devices[devices
+        .find(&format!("data-device=\"{}\"", kiosk.device_id))
+        .unwrap()..];
+    assert!(
+        row[..row.find("</tr>").unwrap()].contains("<span class=\"mode\">(kiosk)</span>"),
+        "{row}"
+    );
+    let listed: Value = reqwest::Client::new()
+        .get(s.at(&format!("/api/v1/events/{}/devices", event_of(&s))))
+        .bearer_auth(demo["api_key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let modes: Vec<&Value> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["mode"])
+        .collect();
+    assert!(modes.contains(&&json!("kiosk")), "{listed}");
     let csrf = csrf_of(&page);
     let refused = viewer
         .post(

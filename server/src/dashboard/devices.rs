@@ -86,7 +86,14 @@ pub async fn list(
                 lag = d.sync_lag.map(|l| l.to_string()).unwrap_or_else(|| "–".into()),
                 outbox = d.outbox_depth.map(|o| o.to_string()).unwrap_or_else(|| "–".into()),
                 app = esc(d.app_version.as_deref().unwrap_or("–")),
-                profile = esc(d.profile.as_deref().unwrap_or("–")),
+                profile = match &d.mode {
+                    Some(mode) => format!(
+                        "{} <span class=\"mode\">({})</span>",
+                        esc(d.profile.as_deref().unwrap_or("–")),
+                        esc(mode)
+                    ),
+                    None => esc(d.profile.as_deref().unwrap_or("–")),
+                },
                 offset = d
                     .clock_offset_ms
                     .map(|o| format!("{:+.1} s", o as f64 / 1000.0))

@@ -36,11 +36,13 @@ pub struct Device {
     /// Server clock minus device clock at the last upload, ms.
     pub clock_offset_ms: Option<i64>,
     pub created_at: i64,
+    /// `gate` or `kiosk`, as the device said with its last kiosk upload; `None` before one.
+    pub mode: Option<String>,
 }
 
 const COLUMNS: &str =
     "id, tenant_id, event_id, name, pairing_expires_at, paired_at, revoked_at, app_version, \
-     profile, last_seen_at, sync_cursor, sync_lag, outbox_depth, clock_offset_ms, created_at";
+     profile, last_seen_at, sync_cursor, sync_lag, outbox_depth, clock_offset_ms, created_at, mode";
 
 fn from_row<'r, R>(r: &'r R) -> Result<Device, sqlx::Error>
 where
@@ -77,6 +79,7 @@ where
         outbox_depth: r.try_get(12)?,
         clock_offset_ms: r.try_get(13)?,
         created_at: r.try_get(14)?,
+        mode: r.try_get(15)?,
     })
 }
 

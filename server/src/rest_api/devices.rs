@@ -40,6 +40,8 @@ pub struct DeviceView {
     pub clock_offset_ms: Option<i64>,
     /// Unix ms.
     pub created_at: i64,
+    /// `gate` or `kiosk`, as the device last said; `null` until it has said.
+    pub mode: Option<String>,
 }
 
 impl From<Device> for DeviceView {
@@ -58,6 +60,7 @@ impl From<Device> for DeviceView {
             outbox_depth: d.outbox_depth,
             clock_offset_ms: d.clock_offset_ms,
             created_at: d.created_at,
+            mode: d.mode,
         }
     }
 }
