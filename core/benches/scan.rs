@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
         credential_seq: 1,
         blocked: false,
         registration_code: "K7M4QX9PT".into(),
+        birth_check: None,
     };
     let claims = TicketClaims {
         participant_id: participant.id,

@@ -220,12 +220,46 @@ pub struct Participant {
     /// On the blacklist: every scan is `BLOCKED`.
     pub blocked: bool,
     pub registration_code: String,
+    /// The [`birth_check`] of the person's date of birth, when the server knows it: a kiosk
+    /// confirms a name search with it without holding the date itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_check: Option<String>,
 }
 
 impl Participant {
     pub fn may_enter(&self, zone: ZoneId) -> bool {
         self.zones.contains(&zone)
     }
+}
+
+/// Whether `text` has the shape of an ISO date, `1990-04-25`.
+pub fn is_iso_date(text: &str) -> bool {
+    text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+/// What devices keep of a date of birth (`1990-04-25`): the first 8 bytes of SHA-256 over a
+/// label, the participant's id and the date, in hex. A kiosk hashes the date the attendee types
+/// and compares, so the date is not stored readable on the device. It is a check, not a secret:
+/// dates of birth are few enough to try them all. `None` for a date not in ISO form.
+pub fn birth_check(participant: ParticipantId, date_of_birth: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let date = date_of_birth.trim();
+    if !is_iso_date(date) {
+        return None;
+    }
+    let mut hash = Sha256::new();
+    hash.update(b"gatehouse birth check v1\0");
+    hash.update(participant.0.as_bytes());
+    hash.update(date.as_bytes());
+    let digest = hash.finalize();
+    Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// One scan as it is kept and synced: what was presented, where, when, and the verdict.
@@ -263,5 +297,23 @@ impl AccessLog {
             verdict: self.verdict,
             at: self.corrected_time,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_birth_check_confirms_the_right_date_for_the_right_person_only() {
+        let amina = ParticipantId(uuid::Uuid::from_u128(1));
+        let zoe = ParticipantId(uuid::Uuid::from_u128(2));
+        let check = birth_check(amina, "1990-04-25").unwrap();
+        assert_eq!(check.len(), 16);
+        assert_eq!(birth_check(amina, " 1990-04-25 "), Some(check.clone()));
+        assert_ne!(birth_check(amina, "1990-04-26"), Some(check.clone()));
+        assert_ne!(birth_check(zoe, "1990-04-25"), Some(check));
+        assert_eq!(birth_check(amina, "25/04/1990"), None);
+        assert!(is_iso_date("1990-04-25") && !is_iso_date("1990-4-25"));
     }
 }

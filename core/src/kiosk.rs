@@ -110,7 +110,9 @@ impl KioskSession {
     }
 }
 
-/// A numbered ticket for a service desk. Numbers count up per desk on each kiosk.
+/// A numbered ticket for a service desk. Numbers count up per desk on each kiosk; kiosks that
+/// serve the same desk tell their tickets apart by their profile's queue series (see
+/// [`queue_label`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueTicket {
     pub id: QueueTicketId,
@@ -125,15 +127,17 @@ pub struct QueueTicket {
     pub issued_at: Millis,
 }
 
-/// The ticket text a desk calls out: the desk's initial and the number, `R-007` for the 7th
-/// ticket of "Registration". A desk name without a letter gives `Q-007`.
-pub fn queue_label(desk: &str, number: u32) -> String {
+/// The ticket text a desk calls out: the desk's initial, the kiosk's series and the number:
+/// `R-007` for the 7th ticket of "Registration" on a kiosk without a series, `RB-007` on the
+/// kiosk of series `B`. Kiosks number offline, each on its own, so two kiosks serving one desk
+/// need different series for their tickets to differ. A desk name without a letter gives `Q`.
+pub fn queue_label(desk: &str, series: &str, number: u32) -> String {
     let initial = desk
         .chars()
         .find(|c| c.is_alphabetic())
         .map(|c| c.to_uppercase().collect::<String>())
         .unwrap_or_else(|| "Q".to_owned());
-    format!("{initial}-{number:03}")
+    format!("{initial}{series}-{number:03}")
 }
 
 #[cfg(test)]
@@ -142,9 +146,15 @@ mod tests {
 
     #[test]
     fn queue_labels_carry_the_desks_initial_and_a_padded_number() {
-        assert_eq!(queue_label("Registration", 7), "R-007");
-        assert_eq!(queue_label("help desk", 12), "H-012");
-        assert_eq!(queue_label("42", 1234), "Q-1234");
+        assert_eq!(queue_label("Registration", "", 7), "R-007");
+        assert_eq!(queue_label("help desk", "", 12), "H-012");
+        assert_eq!(queue_label("42", "", 1234), "Q-1234");
+        // Two kiosks serving one desk: the series keeps their tickets apart.
+        assert_eq!(queue_label("Registration", "B", 7), "RB-007");
+        assert_ne!(
+            queue_label("Registration", "A", 1),
+            queue_label("Registration", "B", 1)
+        );
     }
 
     #[test]

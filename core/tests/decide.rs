@@ -68,6 +68,7 @@ fn delegate(v: &Venue) -> Participant {
         credential_seq: 1,
         blocked: false,
         registration_code: "K7M4QX9PT".into(),
+        birth_check: None,
     }
 }
 

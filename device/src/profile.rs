@@ -20,6 +20,8 @@ pub const LANGUAGES: [&str; 4] = ["en", "fr", "am", "ar"];
 pub const MIN_IDLE_TIMEOUT_S: u32 = 10;
 /// The longest: after an hour nobody is coming back for their screen.
 pub const MAX_IDLE_TIMEOUT_S: u32 = 3600;
+/// A queue series is short: the desk calls it out with every number.
+pub const MAX_QUEUE_SERIES: usize = 2;
 
 /// What a device is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +190,10 @@ pub struct Profile {
     /// Service desks that hand out queue tickets (kiosk mode).
     #[serde(default)]
     pub queue_desks: Vec<String>,
+    /// This kiosk's letters in its queue tickets' labels (`B` makes `RB-007`). Kiosks number
+    /// their tickets each on its own, offline too: kiosks serving the same desks need different
+    /// series, or two attendees hold the same label.
+    pub queue_series: Option<String>,
 }
 
 fn all_languages() -> Vec<String> {
@@ -357,6 +363,22 @@ impl Profile {
             }
             None => {}
         }
+        if let Some(series) = &self.queue_series {
+            let fits = (1..=MAX_QUEUE_SERIES).contains(&series.chars().count())
+                && series
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if !fits {
+                return Err(invalid(
+                    file,
+                    "queue_series",
+                    format!(
+                        "expected 1 to {MAX_QUEUE_SERIES} capital letters or digits (\"B\"), \
+                         found {series:?}"
+                    ),
+                ));
+            }
+        }
         if self.mode == Mode::Kiosk && self.actions.r#override {
             return Err(invalid(
                 file,
@@ -461,6 +483,15 @@ mod tests {
         let err =
             parse("name = \"x\"\nmode = \"gate\"\nlanguages = [\"en\", \"de\"]\n").unwrap_err();
         assert_eq!(err.key(), Some("languages[1]"));
+
+        let err = parse("name = \"x\"\nmode = \"kiosk\"\nqueue_series = \"b-2\"\n").unwrap_err();
+        assert_eq!(err.key(), Some("queue_series"));
+        assert!(
+            err.to_string().contains("capital letters or digits"),
+            "{err}"
+        );
+        let ok = parse("name = \"x\"\nmode = \"kiosk\"\nqueue_series = \"B2\"\n").unwrap();
+        assert_eq!(ok.queue_series.as_deref(), Some("B2"));
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub struct DemoTicket {
     /// Zone ids this badge opens (names in `zone_names`).
     pub zones: Vec<ZoneId>,
     pub zone_names: Vec<String>,
+    /// For trying a kiosk's "find me by name and date of birth".
+    pub date_of_birth: Option<String>,
 }
 
 /// What the demo seeded or found.
@@ -395,6 +397,7 @@ pub async fn demo_file(
             blocked: p.gate.blocked,
             zones: p.gate.zones.clone(),
             zone_names: p.gate.zones.iter().map(|z| zone_name(*z)).collect(),
+            date_of_birth: p.date_of_birth.clone(),
         });
     }
     Ok(DemoFile {
@@ -746,6 +749,7 @@ pub fn participants(
                     credential_seq: 0,
                     blocked,
                     registration_code: code.as_str().to_string(),
+                    birth_check: None,
                 },
                 email: Some(format!(
                     "{}.{}{}@example.org",

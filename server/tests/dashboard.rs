@@ -1149,7 +1149,7 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
         session_id: Some(visit.id),
         desk: desk.into(),
         number,
-        label: gatehouse_core::kiosk::queue_label(desk, number),
+        label: gatehouse_core::kiosk::queue_label(desk, "", number),
         issued_at: at,
     };
     let (first, second, help) = (
@@ -1290,4 +1290,113 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
         .map(|t| t["label"].as_str().unwrap())
         .collect();
     assert_eq!(waiting, ["A-002"]);
+    assert!(
+        !page.contains("duplicate-labels"),
+        "every label is held once"
+    );
+
+    // The page is live: a desk officer sees a new ticket without reloading.
+    let res = admin
+        .http
+        .get(s.at("/dashboard/kiosks/live"))
+        .header("cookie", format!("gatehouse_session={}", admin.cookie))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut live = SseReader::new(res);
+    let first = live
+        .next("fragments")
+        .await
+        .expect("a first update at once");
+    assert!(fragment(&first, "kiosk-queues").contains(&second.id.to_string()));
+
+    // A second kiosk without a series of its own numbers from 1 as well: the desk is warned.
+    let twin = numbered("Accreditation", 2, now - 30_000);
+    let res = s
+        .http
+        .post(s.at("/sync/v1/kiosk"))
+        .bearer_auth(&kiosk.device_token)
+        .json(&KioskUpload {
+            sessions: vec![],
+            tickets: vec![twin.clone()],
+            report: KioskReport {
+                mode: "kiosk".into(),
+                kiosk_outbox_depth: 0,
+                device_time: now,
+            },
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut queues = String::new();
+    for _ in 0..5 {
+        let Some(update) = live.next("fragments").await else {
+            break;
+        };
+        queues = fragment(&update, "kiosk-queues");
+        if queues.contains(&twin.id.to_string()) {
+            break;
+        }
+    }
+    assert!(queues.contains(&twin.id.to_string()), "{queues}");
+    assert!(queues.contains("duplicate-labels"), "{queues}");
+    let (_, page) = admin.get("/dashboard/kiosks").await;
+    assert!(page.contains("duplicate-labels"), "{page}");
+    assert!(page.contains("queue_series"));
+    for t in [&second, &twin] {
+        assert!(
+            page.contains(&format!(
+                "data-ticket=\"{}\" class=\"label-held-twice\"",
+                t.id
+            )),
+            "{page}"
+        );
+    }
+}
+
+/// Reads a dashboard live stream (Server-Sent Events) frame by frame.
+struct SseReader {
+    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<Vec<u8>>> + Send>>,
+    seen: String,
+}
+
+impl SseReader {
+    fn new(res: reqwest::Response) -> Self {
+        SseReader {
+            body: Box::pin(res.bytes_stream().map(|chunk| chunk.map(|b| b.to_vec()))),
+            seen: String::new(),
+        }
+    }
+
+    /// The data of the next event called `name`, or `None` when the stream ends or stays quiet
+    /// for 20 seconds.
+    async fn next(&mut self, name: &str) -> Option<Value> {
+        loop {
+            while let Some(end) = self.seen.find("\n\n") {
+                let frame: String = self.seen.drain(..end + 2).collect();
+                if frame.lines().any(|l| l == format!("event: {name}")) {
+                    let data = frame.lines().find_map(|l| l.strip_prefix("data: "))?;
+                    return serde_json::from_str(data).ok();
+                }
+            }
+            match tokio::time::timeout(Duration::from_secs(20), self.body.next()).await {
+                Ok(Some(Ok(chunk))) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// One HTML fragment of a live update, by element id.
+fn fragment(update: &Value, id: &str) -> String {
+    update["html"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p[0] == id)
+        .and_then(|p| p[1].as_str())
+        .unwrap_or_default()
+        .to_owned()
 }

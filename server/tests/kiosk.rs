@@ -96,7 +96,7 @@ fn queue_ticket(kiosk: &PairResponse, visit: &KioskSession, number: u32) -> Queu
         session_id: Some(visit.id),
         desk: "Accreditation".into(),
         number,
-        label: gatehouse_core::kiosk::queue_label("Accreditation", number),
+        label: gatehouse_core::kiosk::queue_label("Accreditation", "", number),
         issued_at: now_ms() - 30_000,
     }
 }

@@ -184,6 +184,24 @@ async fn a_first_sync_brings_the_whole_event_in_pages(backend: Backend) {
     assert_eq!(count(|c| matches!(c, Change::Checkpoint(_))), 3);
     assert_eq!(count(|c| matches!(c, Change::Key(_))), 1);
     assert_eq!(count(|c| matches!(c, Change::Participant(_))), 5_000);
+    // A date of birth reaches devices only as its check, which a kiosk can confirm a search with.
+    let demo = s.demo_json();
+    let t = &demo["tickets"][0];
+    let born = t["date_of_birth"].as_str().unwrap();
+    let person = all
+        .iter()
+        .find_map(|c| match c {
+            Change::Participant(p) if p.id == pid(t) => Some(p),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        person.birth_check,
+        gatehouse_core::birth_check(person.id, born)
+    );
+    assert!(person.birth_check.is_some());
+    let raw = serde_json::to_string(&all).unwrap();
+    assert!(!raw.contains(born), "no date of birth in the feed");
     // Nothing new: the cursor stays and nothing more is waiting.
     let again = feed(&s, &gate.device_token, cursor, 1_000).await;
     assert!(again.entries.is_empty());

@@ -96,6 +96,15 @@ pub async fn kiosk_session_end(rt: Rt<'_>, args: KioskSessionEndArgs) -> Result<
 }
 
 #[tauri::command]
+pub async fn kiosk_language(rt: Rt<'_>, args: KioskLanguageArgs) -> Result<(), CommandError> {
+    blocking(&rt, move |rt| {
+        rt.kiosk_language(&args.language);
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
 pub async fn print_badge(rt: Rt<'_>, args: ParticipantArgs) -> Result<PrintOutcome, CommandError> {
     blocking(&rt, move |rt| rt.print_badge(&args.participant_id)).await
 }

@@ -164,6 +164,7 @@ fn main() -> anyhow::Result<()> {
             commands::kiosk_check_in,
             commands::queue_ticket,
             commands::kiosk_session_end,
+            commands::kiosk_language,
             commands::print_badge,
             commands::verify_admin_pin,
             commands::exit_kiosk,

@@ -43,6 +43,8 @@ const CHECKPOINT_KEY: &str = "app_checkpoint_id";
 const DIRECTION_KEY: &str = "app_direction";
 /// Longest language tag a visit keeps.
 const MAX_LANGUAGE_LEN: usize = 35;
+/// Name matches a kiosk search checks against the date of birth typed.
+const KIOSK_FIND_CANDIDATES: usize = 50;
 /// Recent scans kept for the list and for overrides.
 const RECENT_KEPT: usize = 500;
 
@@ -118,6 +120,29 @@ struct Gate {
     presented: HashMap<String, Presented>,
     /// The kiosk attendee's visit in progress.
     visit: Option<KioskSession>,
+    /// The language the kiosk shows now (the UI's `kiosk_language`), written into the visit in
+    /// progress each time it is saved.
+    language: Option<String>,
+}
+
+/// `HH:MM` of `at` in `zone`: what a printed queue ticket says, in the time of the venue's
+/// clocks (the kiosk's time zone), not UTC.
+fn clock_time<Z: chrono::TimeZone>(at: Millis, zone: &Z) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    chrono::DateTime::from_timestamp_millis(at)
+        .map(|t| t.with_timezone(zone).format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// A language tag as a visit keeps it (`en`, `fr`, `pt-BR`), or `None` for anything else.
+fn language_tag(language: Option<&str>) -> Option<&str> {
+    language.map(str::trim).filter(|l| {
+        !l.is_empty()
+            && l.len() <= MAX_LANGUAGE_LEN
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
 }
 
 impl Gate {
@@ -152,10 +177,15 @@ impl Gate {
         Ok(visit)
     }
 
-    /// Stores the visit in progress as it is now and queues it for upload.
+    /// Stores the visit in progress as it is now, in the language shown now, and queues it for
+    /// upload. A visit ended by the next attendee keeps the language of its last save: the next
+    /// attendee may have switched before showing their code.
     fn save_visit(&mut self) -> Result<(), CommandError> {
         let station = self.station.as_mut().ok_or_else(CommandError::not_paired)?;
         if let Some(visit) = self.visit.as_mut() {
+            if let Some(language) = &self.language {
+                visit.language = Some(language.clone());
+            }
             kiosk::save_session(station.store_mut(), visit)?;
         }
         Ok(())
@@ -279,6 +309,7 @@ impl Runtime {
                 recent: VecDeque::new(),
                 presented: HashMap::new(),
                 visit: None,
+                language: None,
             }),
             status_store: Mutex::new(None),
             search: Mutex::new(SearchIndex::default()),
@@ -692,20 +723,13 @@ impl Runtime {
         Ok(index.search(query, limit))
     }
 
-    /// The attendee finds themselves by name and date of birth. The device cache holds no dates
-    /// of birth (the sync feed does not carry them), so no name can be confirmed and nobody is
-    /// listed: the kiosk then sends the attendee to the help desk.
+    /// The attendee finds themselves by name and date of birth: the name search's best matches
+    /// whose [`birth_check`](gatehouse_core::birth_check) agrees with the date typed. A name alone
+    /// lists nobody (a kiosk must not show who is registered), nor does a participant whose date
+    /// of birth the server does not know: the kiosk then sends the attendee to the help desk.
     pub fn kiosk_find(&self, args: &KioskFindArgs) -> Result<Vec<SearchHit>, CommandError> {
         let dob = args.date_of_birth.trim();
-        let well_formed = dob.len() == 10
-            && dob.char_indices().all(|(i, c)| {
-                if i == 4 || i == 7 {
-                    c == '-'
-                } else {
-                    c.is_ascii_digit()
-                }
-            });
-        if !well_formed {
+        if !gatehouse_core::is_iso_date(dob) {
             return Err(CommandError::new(
                 "bad_date_of_birth",
                 format!("{dob:?} is not a date like 1990-04-25"),
@@ -714,8 +738,24 @@ impl Runtime {
         if args.name.trim().chars().count() < 2 {
             return Ok(Vec::new());
         }
-        tracing::warn!("kiosk_find: the device cache has no dates of birth; no match is listed");
-        Ok(Vec::new())
+        let candidates = self.search(&args.name, KIOSK_FIND_CANDIDATES)?;
+        let gate = lock(&self.gate);
+        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
+        let mut found = Vec::new();
+        for hit in candidates {
+            let Ok(id) = hit.id.parse::<ParticipantId>() else {
+                continue;
+            };
+            let Some(p) = cache::participant_by_id(station.store().conn(), id)? else {
+                continue;
+            };
+            let confirmed =
+                p.birth_check.is_some() && p.birth_check == gatehouse_core::birth_check(p.id, dob);
+            if confirmed {
+                found.push(hit);
+            }
+        }
+        Ok(found)
     }
 
     pub fn kiosk_check_in(&self, participant_id: &str) -> Result<ScanResult, CommandError> {
@@ -736,12 +776,7 @@ impl Runtime {
             return Ok(());
         };
         visit.ended_at = Some(now_ms());
-        let language = language.map(str::trim).filter(|l| {
-            !l.is_empty()
-                && l.len() <= MAX_LANGUAGE_LEN
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-        if let Some(language) = language {
+        if let Some(language) = language_tag(language).or(gate.language.as_deref()) {
             visit.language = Some(language.to_owned());
         }
         let station = gate.station.as_mut().ok_or_else(CommandError::not_paired)?;
@@ -749,6 +784,14 @@ impl Runtime {
         drop(guard);
         self.nudge_sync();
         Ok(())
+    }
+
+    /// The kiosk's UI switched language: the visit in progress is saved in it from now on (a
+    /// check-in made by the camera loop included). A tag that is not one is ignored.
+    pub fn kiosk_language(&self, language: &str) {
+        if let Some(language) = language_tag(Some(language)) {
+            lock(&self.gate).language = Some(language.to_owned());
+        }
     }
 
     fn participant(
@@ -815,7 +858,9 @@ impl Runtime {
         };
         let station = gate.station.as_mut().ok_or_else(CommandError::not_paired)?;
         let pairing = station.store().require_pairing()?;
-        let ticket = kiosk::issue_queue_ticket(station.store_mut(), &pairing, visit, &desk, now)?;
+        let series = gate.profile.queue_series.as_deref().unwrap_or("");
+        let ticket =
+            kiosk::issue_queue_ticket(station.store_mut(), &pairing, visit, &desk, series, now)?;
         if let Some(v) = gate.visit.as_mut().filter(|v| Some(v.id) == visit) {
             v.queue_ticket_id = Some(ticket.id);
             gate.save_visit()?;
@@ -827,11 +872,7 @@ impl Runtime {
         self.nudge_sync();
         if let Some(queue) = &printer.queue {
             // The number is on screen whatever the printer does: a fault is logged, not shown.
-            let taken_at = format!(
-                "{:02}:{:02} UTC",
-                (now / 3_600_000) % 24,
-                (now / 60_000) % 60
-            );
+            let taken_at = clock_time(now, &chrono::Local);
             let pdf = badge::render_queue_ticket(&event, &desk, &ticket.label, &taken_at);
             let printed = badge::save(
                 &pdf,
@@ -1167,6 +1208,7 @@ mod tests {
                 credential_seq: 1,
                 blocked: false,
                 registration_code: RegistrationCode::generate((n as u64).to_be_bytes()).display(),
+                birth_check: None,
             }
         }
 
@@ -1197,7 +1239,9 @@ mod tests {
         fn device(profile_text: &str) -> Device {
             let dir = tempfile::tempdir().unwrap();
             let data = dir.path().join("state");
-            let people = vec![person(1, "Zoë Ndlovu"), person(2, "Amina Tesfaye")];
+            let mut people = vec![person(1, "Zoë Ndlovu"), person(2, "Amina Tesfaye")];
+            // The server knows Amina's date of birth, not Zoë's.
+            people[1].birth_check = gatehouse_core::birth_check(people[1].id, AMINA_BORN);
             let mut store = Store::open(&data, Durability::Normal).unwrap();
             store
                 .save_pairing(&Pairing {
@@ -1489,6 +1533,60 @@ mod tests {
             assert_eq!((help.number, help.desk.as_str()), (1, "Help desk"));
         }
 
+        const AMINA_BORN: &str = "1990-04-25";
+
+        #[test]
+        fn a_kiosk_finds_an_attendee_by_name_and_date_of_birth_only_when_both_agree() {
+            let d = device(KIOSK);
+            let rt = open(&d);
+            let find = |name: &str, born: &str| {
+                rt.kiosk_find(&KioskFindArgs {
+                    name: name.into(),
+                    date_of_birth: born.into(),
+                })
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect::<Vec<_>>()
+            };
+            assert_eq!(find("amina", AMINA_BORN), ["Amina Tesfaye"]);
+            assert_eq!(find("Tesfaye", AMINA_BORN), ["Amina Tesfaye"]);
+            assert!(
+                find("Amina", "1990-04-26").is_empty(),
+                "a wrong date lists nobody"
+            );
+            assert!(find("Zoe", AMINA_BORN).is_empty(), "another person's date");
+            assert!(find("a", AMINA_BORN).is_empty(), "too short a name");
+            // The one found checks in from the list like any kiosk attendee.
+            let hit = rt
+                .kiosk_find(&KioskFindArgs {
+                    name: "Amina".into(),
+                    date_of_birth: AMINA_BORN.into(),
+                })
+                .unwrap();
+            at_the_entrance(&rt);
+            assert_eq!(rt.kiosk_check_in(&hit[0].id).unwrap().verdict, "VALID");
+        }
+
+        #[test]
+        fn a_printed_queue_ticket_shows_the_venues_time() {
+            // 2026-12-02 07:05 UTC is 10:05 in Addis Ababa (UTC+3).
+            let at = 1_796_195_100_000;
+            let addis = chrono::FixedOffset::east_opt(3 * 3600).unwrap();
+            assert_eq!(clock_time(at, &addis), "10:05");
+            assert_eq!(clock_time(at, &chrono::Utc), "07:05");
+        }
+
+        #[test]
+        fn two_kiosks_at_one_desk_hand_out_labels_of_their_own_series() {
+            let first = device(PROFILE);
+            let second = device(&PROFILE.replacen("[sound]", "queue_series = \"B\"\n[sound]", 1));
+            let a = open(&first).queue_ticket("registration").unwrap();
+            let b = open(&second).queue_ticket("registration").unwrap();
+            assert_eq!((a.number, b.number), (1, 1));
+            assert_eq!((a.label.as_str(), b.label.as_str()), ("R-001", "RB-001"));
+        }
+
         const KIOSK: &str = "name = \"test-kiosk\"\nmode = \"kiosk\"\n\
             [sound]\nenabled = false\n\
             [actions]\noverride = false\nmanual_entry = true\nsearch = true\n";
@@ -1556,6 +1654,25 @@ mod tests {
             assert_eq!(second.identified_by, Some(Identification::Scan));
             assert_eq!(second.scan_id.map(|s| s.to_string()), Some(next.scan_id));
             assert_eq!(second.ended_at, None, "still at the kiosk");
+        }
+
+        #[test]
+        fn a_visit_keeps_the_language_it_was_made_in_when_the_next_attendee_ends_it() {
+            let d = device(KIOSK);
+            let rt = open(&d);
+            at_the_entrance(&rt);
+            rt.kiosk_language("fr");
+            let typed = d.people[0].registration_code.clone();
+            assert_eq!(rt.scan(&typed, Source::Manual).unwrap().verdict, "VALID");
+            // The next attendee switches to Arabic before showing their badge to the camera.
+            rt.kiosk_language("ar");
+            rt.kiosk_language("<script>"); // not a language: ignored
+            rt.scan(&ticket(&d.people[1]), Source::Camera).unwrap();
+            let visits = visits(&d);
+            assert_eq!(visits.len(), 2);
+            assert_eq!(visits[0].language.as_deref(), Some("fr"));
+            assert!(visits[0].ended_at.is_some());
+            assert_eq!(visits[1].language.as_deref(), Some("ar"));
         }
 
         #[test]

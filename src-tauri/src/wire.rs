@@ -257,6 +257,12 @@ pub struct KioskSessionEndArgs {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct KioskLanguageArgs {
+    /// The language the kiosk shows from now on.
+    pub language: String,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct PinArgs {
     pub pin: String,
 }

@@ -40,6 +40,7 @@ fn participant(i: u64) -> Participant {
         registration_code: RegistrationCode::generate(i.to_be_bytes())
             .as_str()
             .to_owned(),
+        birth_check: None,
     }
 }
 

@@ -92,14 +92,14 @@ pub fn upsert_participant(conn: &Connection, p: &Participant) -> Result<(), Stor
     let zones: Vec<String> = p.zones.iter().map(ZoneId::to_string).collect();
     conn.prepare_cached(
         "INSERT INTO participants (id, event_id, full_name, organisation, category, status, zones,
-           valid_from, valid_until, credential_seq, blocked, registration_code)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+           valid_from, valid_until, credential_seq, blocked, registration_code, birth_check)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET event_id = excluded.event_id,
            full_name = excluded.full_name, organisation = excluded.organisation,
            category = excluded.category, status = excluded.status, zones = excluded.zones,
            valid_from = excluded.valid_from, valid_until = excluded.valid_until,
            credential_seq = excluded.credential_seq, blocked = excluded.blocked,
-           registration_code = excluded.registration_code",
+           registration_code = excluded.registration_code, birth_check = excluded.birth_check",
     )?
     .execute(params![
         p.id.to_string(),
@@ -114,12 +114,13 @@ pub fn upsert_participant(conn: &Connection, p: &Participant) -> Result<(), Stor
         p.credential_seq,
         p.blocked,
         canonical_code(&p.registration_code),
+        p.birth_check,
     ])?;
     Ok(())
 }
 
 const PARTICIPANT_COLUMNS: &str = "id, event_id, full_name, organisation, category, status, zones,
-    valid_from, valid_until, credential_seq, blocked, registration_code";
+    valid_from, valid_until, credential_seq, blocked, registration_code, birth_check";
 
 fn participant_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Participant, StoreError>> {
     let id: String = r.get(0)?;
@@ -148,6 +149,7 @@ fn participant_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Participant, Sto
             credential_seq: 0,
             blocked: false,
             registration_code: String::new(),
+            birth_check: None,
         })
     };
     let mut p = match build() {
@@ -162,6 +164,7 @@ fn participant_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Participant, Sto
     p.credential_seq = r.get(9)?;
     p.blocked = r.get(10)?;
     p.registration_code = r.get(11)?;
+    p.birth_check = r.get(12)?;
     Ok(Ok(p))
 }
 

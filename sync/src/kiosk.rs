@@ -93,12 +93,14 @@ pub fn save_session(store: &mut Store, session: &mut KioskSession) -> Result<(),
 }
 
 /// Hands out the next number at `desk` (counted on this device), stores the ticket and queues it
-/// for upload, in one transaction: a number is never given twice, nor lost.
+/// for upload, in one transaction: a number is never given twice, nor lost. `series` is the
+/// kiosk's queue series from its profile (empty for none), part of the label.
 pub fn issue_queue_ticket(
     store: &mut Store,
     pairing: &Pairing,
     session: Option<KioskSessionId>,
     desk: &str,
+    series: &str,
     now: Millis,
 ) -> Result<QueueTicket, StoreError> {
     let tx = store
@@ -117,7 +119,7 @@ pub fn issue_queue_ticket(
         session_id: session,
         desk: desk.to_owned(),
         number,
-        label: queue_label(desk, number),
+        label: queue_label(desk, series, number),
         issued_at: now,
     };
     tx.prepare_cached(

@@ -175,6 +175,10 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (kind, record_id)
     );
     "#,
+    // 3: the check a kiosk confirms a date of birth with (`gatehouse_core::birth_check`).
+    r#"
+    ALTER TABLE participants ADD COLUMN birth_check TEXT;
+    "#,
 ];
 
 /// Keys of the `meta` table.

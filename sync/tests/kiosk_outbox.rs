@@ -17,9 +17,15 @@ fn a_visit_changed_during_its_upload_stays_queued_at_the_new_revision() {
     let pairing = store.require_pairing().unwrap();
     let mut visit = kiosk::new_session(&pairing, Some(amina.id), Some(Identification::Code), NOW);
     kiosk::save_session(&mut store, &mut visit).unwrap();
-    let ticket =
-        kiosk::issue_queue_ticket(&mut store, &pairing, Some(visit.id), "Registration", NOW)
-            .unwrap();
+    let ticket = kiosk::issue_queue_ticket(
+        &mut store,
+        &pairing,
+        Some(visit.id),
+        "Registration",
+        "",
+        NOW,
+    )
+    .unwrap();
     assert_eq!((ticket.number, ticket.label.as_str()), (1, "R-001"));
     assert_eq!(kiosk::outbox_depth(&store).unwrap(), 2);
 
@@ -72,18 +78,20 @@ fn queue_numbers_count_per_desk_and_carry_on_after_a_restart() {
         let mut store = paired_store(dir.path(), &[]);
         let pairing = store.require_pairing().unwrap();
         for expected in 1..=3 {
-            let t =
-                kiosk::issue_queue_ticket(&mut store, &pairing, None, "Registration", NOW).unwrap();
+            let t = kiosk::issue_queue_ticket(&mut store, &pairing, None, "Registration", "", NOW)
+                .unwrap();
             assert_eq!(t.number, expected);
         }
-        let help = kiosk::issue_queue_ticket(&mut store, &pairing, None, "Help desk", NOW).unwrap();
-        assert_eq!((help.number, help.label.as_str()), (1, "H-001"));
+        // A kiosk of series B: its labels say so, the numbers still count per desk.
+        let help =
+            kiosk::issue_queue_ticket(&mut store, &pairing, None, "Help desk", "B", NOW).unwrap();
+        assert_eq!((help.number, help.label.as_str()), (1, "HB-001"));
         pairing
     };
     let mut store =
         gatehouse_sync::Store::open(dir.path(), gatehouse_sync::Durability::Normal).unwrap();
     let fourth =
-        kiosk::issue_queue_ticket(&mut store, &pairing, None, "registration", NOW).unwrap();
+        kiosk::issue_queue_ticket(&mut store, &pairing, None, "registration", "", NOW).unwrap();
     assert_eq!(fourth.number, 4);
     assert_eq!(kiosk::tickets(&store).unwrap().len(), 5);
 }

@@ -109,8 +109,9 @@ try {
       },
       g.device_token,
     ).catch(() => {});
-  const keepAlive = setInterval(() => [gateA, gateB].forEach(report), 5_000);
-  [gateA, gateB].forEach(report);
+  const alive = [gateA, gateB];
+  const keepAlive = setInterval(() => alive.forEach(report), 5_000);
+  alive.forEach(report);
   keepAlive.unref();
   for (const t of approved.slice(0, 6)) await scan(gateA.device_token, entry.id, t.payload);
   await scan(gateA.device_token, entry.id, blocked.payload);
@@ -215,6 +216,35 @@ try {
   await page.goto(`${base}/dashboard/api-keys`);
   check('the key list never shows the secret again', !(await page.content()).includes(secret));
   await shot('api-keys');
+
+  // A kiosk's queue ticket appears on the open Kiosks page, without a reload.
+  const hall = await api(`/admin/v1/events/${event}/devices`, { name: 'Hall kiosk' }, admin.token);
+  const kiosk = await pair(hall.pairing_code, 'self-service-kiosk');
+  alive.push(kiosk);
+  await page.goto(`${base}/dashboard/kiosks`);
+  await page.evaluate(() => (window.__sameDocument = true));
+  const ticketId = randomUUID();
+  await api(
+    '/sync/v1/kiosk',
+    {
+      sessions: [],
+      tickets: [{
+        id: ticketId, event_id: event, device_id: kiosk.device_id, session_id: null,
+        desk: 'Accreditation', number: 1, label: 'A-001', issued_at: Date.now(),
+      }],
+      report: { mode: 'kiosk', kiosk_outbox_depth: 0, device_time: Date.now() },
+    },
+    kiosk.device_token,
+  );
+  await page.waitForSelector(`#kiosk-queues [data-ticket="${ticketId}"]`, { timeout: 30_000 });
+  check(
+    'a ticket a kiosk hands out shows in its desk\'s queue on the open Kiosks page',
+    (await page.textContent(`#kiosk-queues [data-ticket="${ticketId}"]`)).includes('A-001')
+      && (await page.evaluate(() => window.__sameDocument === true)),
+  );
+  // The kiosk's row too (the update that brought the ticket may have been read just before it).
+  await page.waitForSelector(`#kiosk-devices [data-kiosk="${kiosk.device_id}"]`, { timeout: 30_000 });
+  await shot('kiosks');
 
   // The quiet gate turns OFFLINE on the live overview, without a reload.
   await page.goto(`${base}/dashboard/events/${event}`);

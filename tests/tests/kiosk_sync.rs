@@ -102,6 +102,7 @@ fn kiosk_visits_and_tickets_wait_out_an_outage_and_a_refusal_then_reach_the_serv
         &pairing,
         Some(visit.id),
         "Accreditation",
+        "",
         scan.log.device_time,
     )
     .unwrap();

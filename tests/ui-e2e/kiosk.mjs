@@ -5,7 +5,8 @@
 // Story: pairing as a kiosk shows the attract screen → a QR held to the camera welcomes the
 // attendee by name → a queue ticket numbers them for the registration desk → "Print my badge"
 // writes a PDF badge (no printer in the profile) → after the idle timeout the next attendee sees
-// nothing of the last → Arabic lays the kiosk out right to left → a wrong admin PIN keeps the
+// nothing of the last → Arabic lays the kiosk out right to left → someone without their QR finds
+// themselves by name and date of birth and is welcomed → a wrong admin PIN keeps the
 // kiosk, the right one leaves it → a broken profile stops the app with the file, the key and
 // what was expected. Screenshots: docs/screenshots/kiosk-*.png (or $GATEHOUSE_SCREENSHOTS).
 //
@@ -34,6 +35,12 @@ async function story() {
     (t) => t.status === 'approved' && !t.blocked && t.zones.includes(entry.zone) && count(t.name) === 1,
   );
   if (!attendee) throw new Error('the demo needs an admissible ticket with a unique name');
+  // Someone without their QR, who finds themselves by name and date of birth.
+  const searcher = demo.tickets.find(
+    (t) => t !== attendee && t.status === 'approved' && !t.blocked && t.zones.includes(entry.zone)
+      && count(t.name) === 1 && t.date_of_birth,
+  );
+  if (!searcher) throw new Error('the demo needs a second admissible ticket with a date of birth');
 
   // The shipped profiles, with the kiosk's idle timeout shortened.
   const profiles = join(work, 'profiles');
@@ -112,6 +119,34 @@ async function story() {
     await until('dir=rtl', async () => (await exec('return document.documentElement.dir')) === 'rtl', 5_000);
     await screenshot('kiosk-06-arabic');
     await click('.kiosk-bar [data-lang="en"]');
+  });
+
+  await step('an attendee without their QR finds themselves by name and date of birth', async () => {
+    await click('.kiosk-attract .kiosk-choices button:nth-child(2)');
+    await waitFor('#kiosk-name', 10_000);
+    await type('#kiosk-name', searcher.name);
+    const [year, month, day] = searcher.date_of_birth.split('-').map(Number);
+    await exec(`const set = (id, v) => {
+        const el = document.getElementById(id);
+        el.value = String(v);
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      };
+      set('kiosk-dob-day', ${day}); set('kiosk-dob-month', ${month}); set('kiosk-dob-year', ${year});`);
+    await screenshot('kiosk-09-find');
+    await click('.kiosk-form button[type=submit]');
+    const listed = await until('the attendee in the list', async () => {
+      const names = await exec("return [...document.querySelectorAll('.kiosk-match-name')].map((e) => e.textContent)");
+      return names.length ? names : null;
+    }, 10_000);
+    if (listed.length !== 1 || listed[0] !== searcher.name) {
+      throw new Error(`name and date of birth listed ${JSON.stringify(listed)}, not just ${searcher.name}`);
+    }
+    await screenshot('kiosk-10-found');
+    await click('.kiosk-match');
+    await until('the welcome screen', async () =>
+      (await exec("return document.querySelector('.kiosk-welcome-name')?.textContent ?? ''")).includes(searcher.name),
+    10_000, 100);
+    await waitFor('.kiosk-attract', (IDLE_S + 10) * 1000);
   });
 
   await step('a wrong admin PIN keeps the kiosk and the right one leaves it', async () => {

@@ -262,6 +262,10 @@ export interface KioskSessionEndArgs {
   /** The language the kiosk showed the attendee. */
   language: string | null;
 }
+export interface KioskLanguageArgs {
+  /** The language the kiosk shows from now on. */
+  language: string;
+}
 export interface PinArgs {
   pin: string;
 }
@@ -294,6 +298,8 @@ export interface Backend {
   queueTicket(args: QueueTicketArgs): Promise<QueueTicket>;
   /** `kiosk_session_end` — the attendee's visit is over (idle reset, "Done"): record it. */
   kioskSessionEnd(args: KioskSessionEndArgs): Promise<void>;
+  /** `kiosk_language` — the kiosk switched language: the visit in progress is recorded in it. */
+  kioskLanguage(args: KioskLanguageArgs): Promise<void>;
   /** `print_badge` — print (or render to file) the participant's badge. */
   printBadge(args: ParticipantArgs): Promise<PrintOutcome>;
   /** `verify_admin_pin` — true when the PIN opens the kiosk's admin exit. */
@@ -323,6 +329,7 @@ export const COMMANDS = {
   kioskCheckIn: 'kiosk_check_in',
   queueTicket: 'queue_ticket',
   kioskSessionEnd: 'kiosk_session_end',
+  kioskLanguage: 'kiosk_language',
   printBadge: 'print_badge',
   verifyAdminPin: 'verify_admin_pin',
   exitKiosk: 'exit_kiosk',
@@ -373,6 +380,7 @@ export const tauriBackend: Backend = {
   kioskCheckIn: (args) => call(COMMANDS.kioskCheckIn, args),
   queueTicket: (args) => call(COMMANDS.queueTicket, args),
   kioskSessionEnd: (args) => call(COMMANDS.kioskSessionEnd, args),
+  kioskLanguage: (args) => call(COMMANDS.kioskLanguage, args),
   printBadge: (args) => call(COMMANDS.printBadge, args),
   verifyAdminPin: (args) => call(COMMANDS.verifyAdminPin, args),
   exitKiosk: () => call(COMMANDS.exitKiosk),

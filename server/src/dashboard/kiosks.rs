@@ -1,20 +1,26 @@
 //! The tenant's self-service kiosks: each kiosk with its last contact and today's visits and
 //! outcomes, the queue of every desk (waiting tickets in the order they were taken, with "mark
-//! served" and "cancel"), and the latest visits. Anyone who may see occupancy sees the page;
+//! served" and "cancel"; a label two kiosks both handed out is flagged), and the latest visits.
+//! The page stays live: a kiosk's upload or a marked ticket redraws it within a second. Anyone who may see occupancy sees the page;
 //! changing a ticket needs `kiosk:manage`. The whole page needs the tenant's `KIOSK_MODE`.
 
+use std::collections::HashSet;
+use std::convert::Infallible;
 use std::fmt::Write as _;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use gatehouse_core::QueueTicketId;
+use futures::Stream;
+use gatehouse_core::{EventId, QueueTicketId, TenantId};
+use serde::Serialize;
 
 use super::html::{ago, csrf_field, esc, page, utc, Html, Nav, PageError, PageResult};
-use super::overview::OFFLINE_AFTER_MS;
+use super::overview::{fragment, live_stream, OFFLINE_AFTER_MS};
 use super::session::{CsrfForm, DashboardUser, Empty};
-use crate::db::kiosk::{TicketStatus, TicketView};
-use crate::db::{self, audit, now_ms};
+use crate::db::kiosk::{KioskDevice, SessionView, TicketStatus, TicketView};
+use crate::db::{self, audit, now_ms, Db};
 use crate::permissions::{FeatureFlag, Permission};
 use crate::state::AppState;
 
@@ -43,15 +49,9 @@ fn dash(v: Option<&str>) -> String {
 pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageResult<Html> {
     user.require(Permission::OccupancyRead, "see the kiosks")?;
     require_kiosk_mode(&state, &user).await?;
-    let tenant = user.caller.tenant_id;
-    let now = now_ms();
-    let today = now - now.rem_euclid(DAY_MS);
-    let kiosks = db::kiosk::devices(state.db(), tenant, today).await?;
-    let waiting = db::kiosk::waiting_tickets(state.db(), tenant).await?;
-    let sessions = db::kiosk::recent_sessions(state.db(), tenant, RECENT_SESSIONS).await?;
     let manage = user.can(Permission::KioskManage);
-    let csrf = csrf_field(&user.csrf);
-
+    let f = fragments(state.db(), user.caller.tenant_id, &user.csrf, manage).await?;
+    let part = |id: &str| fragment(&f.html, id);
     let mut content = String::new();
     if !manage {
         content.push_str(
@@ -59,8 +59,84 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
              cancelled needs the permission kiosk:manage.</p>",
         );
     }
+    let _ = write!(
+        content,
+        "<p class=\"live-line\"><span id=\"live-status\" class=\"live-status\">connecting…</span> \
+         <span id=\"live-updated\" class=\"muted\">{updated}</span></p>\
+         <div data-live=\"/dashboard/kiosks/live\"></div>\
+         <section class=\"kiosks\"><h2>Kiosks</h2><div id=\"kiosk-devices\">{devices}</div></section>\
+         <section class=\"queues\"><h2>Queues</h2><div id=\"kiosk-queues\">{queues}</div></section>\
+         <section class=\"kiosk-sessions\"><h2>Latest visits</h2>\
+         <div id=\"kiosk-sessions\">{sessions}</div></section>",
+        updated = part("live-updated"),
+        devices = part("kiosk-devices"),
+        queues = part("kiosk-queues"),
+        sessions = part("kiosk-sessions"),
+    );
+    Ok(Html::ok(page(
+        &user.frame("Kiosks", None, Nav::Kiosks),
+        &content,
+    )))
+}
 
-    content.push_str("<section class=\"kiosks\"><h2>Kiosks</h2>");
+/// `GET /dashboard/kiosks/live`: `fragments` events carrying the page's parts, sent again when a
+/// kiosk uploads or a ticket is marked, so the desk sees a new ticket without reloading.
+pub async fn live(
+    State(state): State<AppState>,
+    user: DashboardUser,
+) -> PageResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    user.require(Permission::OccupancyRead, "see the kiosks")?;
+    require_kiosk_mode(&state, &user).await?;
+    let tenant = user.caller.tenant_id;
+    let events: HashSet<EventId> = db::events::list_events(state.db(), tenant)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let manage = user.can(Permission::KioskManage);
+    let csrf = user.csrf.clone();
+    Ok(live_stream(
+        state,
+        user,
+        "fragments",
+        move |changed| events.contains(&changed),
+        move |state| {
+            let csrf = csrf.clone();
+            async move { fragments(state.db(), tenant, &csrf, manage).await }
+        },
+    ))
+}
+
+/// The live parts of the Kiosks page, by element id.
+#[derive(Debug, Serialize)]
+pub struct Fragments {
+    pub html: Vec<(&'static str, String)>,
+}
+
+async fn fragments(
+    db: &Db,
+    tenant: TenantId,
+    csrf: &str,
+    manage: bool,
+) -> Result<Fragments, sqlx::Error> {
+    let now = now_ms();
+    let today = now - now.rem_euclid(DAY_MS);
+    let kiosks = db::kiosk::devices(db, tenant, today).await?;
+    let waiting = db::kiosk::waiting_tickets(db, tenant).await?;
+    let sessions = db::kiosk::recent_sessions(db, tenant, RECENT_SESSIONS).await?;
+    let csrf = manage.then(|| csrf_field(csrf));
+    Ok(Fragments {
+        html: vec![
+            ("kiosk-devices", devices_html(&kiosks, now)),
+            ("kiosk-queues", queues_html(&waiting, csrf.as_deref())),
+            ("kiosk-sessions", sessions_html(&sessions)),
+            ("live-updated", format!("updated {} UTC", utc(now))),
+        ],
+    })
+}
+
+fn devices_html(kiosks: &[KioskDevice], now: i64) -> String {
+    let mut content = String::new();
     if kiosks.is_empty() {
         content.push_str(
             "<p class=\"empty\">No kiosks yet. Pair a device with a kiosk profile: it appears \
@@ -72,7 +148,7 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
              <th>Last contact</th><th>Visits today</th><th>Checked in</th><th>Badges</th>\
              <th>Queue tickets</th><th>Kiosk outbox</th><th>Profile</th></tr></thead><tbody>",
         );
-        for k in &kiosks {
+        for k in kiosks {
             let (class, label) = if k.revoked {
                 ("status-revoked", "revoked")
             } else if k.last_seen_at.is_some_and(|t| now - t <= OFFLINE_AFTER_MS) {
@@ -101,9 +177,12 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
         }
         content.push_str("</tbody></table>");
     }
-    content.push_str("</section>");
+    content
+}
 
-    content.push_str("<section class=\"queues\"><h2>Queues</h2>");
+/// Each desk's waiting tickets; `csrf` (the form field) when the user may mark them.
+fn queues_html(waiting: &[TicketView], csrf: Option<&str>) -> String {
+    let mut content = String::new();
     if waiting.is_empty() {
         content.push_str("<p class=\"empty\">Nobody is waiting at any desk.</p>");
     }
@@ -111,14 +190,23 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
     desks.dedup();
     for desk in desks {
         let at_desk: Vec<&TicketView> = waiting.iter().filter(|t| t.desk == desk).collect();
+        let held_twice = |label: &str| at_desk.iter().filter(|t| t.label == label).count() > 1;
         let _ = write!(
             content,
-            "<div class=\"queue card\" data-desk=\"{d}\"><h3>{d} <span class=\"muted\">({n} waiting)</span></h3><ol>",
+            "<div class=\"queue card\" data-desk=\"{d}\"><h3>{d} <span class=\"muted\">({n} waiting)</span></h3>",
             d = esc(desk),
             n = at_desk.len(),
         );
-        for t in at_desk {
-            let actions = if manage {
+        if at_desk.iter().any(|t| held_twice(&t.label)) {
+            content.push_str(
+                "<p class=\"alert duplicate-labels\" role=\"alert\">Several kiosks hand out the same numbers \
+                 here: call the ticket with its kiosk, and give each kiosk serving this desk a \
+                 <code>queue_series</code> of its own in its profile.</p>",
+            );
+        }
+        content.push_str("<ol>");
+        for t in at_desk.iter().copied() {
+            let actions = if let Some(csrf) = csrf {
                 format!(
                     "<form method=\"post\" action=\"/dashboard/queue-tickets/{id}/served\" class=\"inline\">{csrf}\
                      <button type=\"submit\">Mark served</button></form>\
@@ -133,8 +221,13 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
             };
             let _ = write!(
                 content,
-                "<li data-ticket=\"{id}\"><strong class=\"ticket-label\">{label}</strong> \
+                "<li data-ticket=\"{id}\"{twice}><strong class=\"ticket-label\">{label}</strong> \
                  <span class=\"muted\">taken {issued} UTC at {kiosk}</span> {actions}</li>",
+                twice = if held_twice(&t.label) {
+                    " class=\"label-held-twice\""
+                } else {
+                    ""
+                },
                 id = esc(&t.id),
                 label = esc(&t.label),
                 issued = utc(t.issued_at),
@@ -143,9 +236,11 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
         }
         content.push_str("</ol></div>");
     }
-    content.push_str("</section>");
+    content
+}
 
-    content.push_str("<section class=\"kiosk-sessions\"><h2>Latest visits</h2>");
+fn sessions_html(sessions: &[SessionView]) -> String {
+    let mut content = String::new();
     if sessions.is_empty() {
         content.push_str("<p class=\"empty\">No visits yet.</p>");
     } else {
@@ -154,7 +249,7 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
              <th>Attendee</th><th>Identified by</th><th>Language</th><th>Outcome</th>\
              <th>Verdict</th><th>Badge</th><th>Queue ticket</th></tr></thead><tbody>",
         );
-        for s in &sessions {
+        for s in sessions {
             let ticket = match (&s.queue_ticket, &s.queue_desk) {
                 (Some(label), Some(desk)) => format!("{} ({})", esc(label), esc(desk)),
                 _ => "–".into(),
@@ -182,12 +277,7 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
         }
         content.push_str("</tbody></table>");
     }
-    content.push_str("</section>");
-
-    Ok(Html::ok(page(
-        &user.frame("Kiosks", None, Nav::Kiosks),
-        &content,
-    )))
+    content
 }
 
 pub async fn mark_served(
@@ -243,5 +333,8 @@ async fn set_status(
     )
     .await?;
     tx.commit().await?;
+    if let Ok(event) = before.event_id.parse::<EventId>() {
+        state.notify(event);
+    }
     Ok(Redirect::to("/dashboard/kiosks").into_response())
 }

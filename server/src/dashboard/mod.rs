@@ -76,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/kiosks", get(kiosks::list))
+        .route("/kiosks/live", get(kiosks::live))
         .route("/queue-tickets/{id}/served", post(kiosks::mark_served))
         .route("/queue-tickets/{id}/cancel", post(kiosks::cancel))
         .fallback(|| async { html::PageError::not_found("This dashboard page") })

@@ -337,13 +337,7 @@ pub async fn show(
     user.require(Permission::OccupancyRead, "see live occupancy")?;
     let event = event_of(&state, &user, &id).await?;
     let f = fragments(state.db(), user.caller.tenant_id, event.id).await?;
-    let part = |key: &str| {
-        f.html
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let part = |id: &str| fragment(&f.html, id);
     let content = format!(
         "<p class=\"live-line\"><span id=\"live-status\" class=\"live-status\">connecting…</span> \
          <span id=\"live-updated\" class=\"muted\">{updated}</span></p>\
@@ -374,17 +368,49 @@ pub async fn live(
 ) -> PageResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     user.require(Permission::OccupancyRead, "see live occupancy")?;
     let event = event_of(&state, &user, &id).await?;
-    let rx = state.subscribe();
     let tenant = user.caller.tenant_id;
     let event_id = event.id;
+    Ok(live_stream(
+        state,
+        user,
+        "overview",
+        move |changed| changed == event_id,
+        move |state| async move { fragments(state.db(), tenant, event_id).await },
+    ))
+}
+
+/// The fragment of a live update for element `id` (empty when there is none).
+pub(super) fn fragment<'a>(html: &'a [(&'static str, String)], id: &str) -> &'a str {
+    html.iter()
+        .find(|(k, _)| *k == id)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// A live view's Server-Sent Events: `name` events carrying what `read` returns, as JSON (the
+/// dashboard script swaps in its `html` fragments by element id). One at once, then one after
+/// each change of an event `wants` (at most one per [`MIN_GAP`], a burst of changes in one), and
+/// one every [`REFRESH_EVERY`] regardless, so ages and "offline" stay true. A failed read sends
+/// `trouble` and the stream goes on; signing out ends it.
+pub(super) fn live_stream<T, Fut>(
+    state: AppState,
+    user: DashboardUser,
+    name: &'static str,
+    wants: impl Fn(EventId) -> bool + Send + Sync + 'static,
+    read: impl Fn(AppState) -> Fut + Send + Sync + 'static,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>>
+where
+    T: Serialize,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>> + Send,
+{
+    let rx = state.subscribe();
     let stream = futures::stream::unfold(
-        (state, rx, None::<Instant>, user),
-        move |(state, mut rx, last, user)| async move {
+        (state, rx, None::<Instant>, user, wants, read),
+        move |(state, mut rx, last, user, wants, read)| async move {
             if let Some(last) = last {
                 let _ = tokio::time::timeout(REFRESH_EVERY, async {
                     loop {
                         match rx.recv().await {
-                            Ok(changed) if changed == event_id => return,
+                            Ok(changed) if wants(changed) => return,
                             Ok(_) => continue,
                             Err(RecvError::Lagged(_)) => return,
                             Err(RecvError::Closed) => std::future::pending::<()>().await,
@@ -403,20 +429,23 @@ pub async fn live(
                     return None;
                 }
             }
-            let sse = match fragments(state.db(), tenant, event_id).await {
+            let sse = match read(state.clone()).await {
                 Ok(f) => SseEvent::default()
-                    .event("overview")
+                    .event(name)
                     .json_data(&f)
                     .unwrap_or_else(|_| SseEvent::default().comment("unserialisable")),
                 Err(e) => {
-                    tracing::error!(error = %e, "dashboard live update failed");
+                    tracing::error!(error = %e, view = name, "dashboard live update failed");
                     SseEvent::default()
                         .event("trouble")
-                        .data("the server could not read occupancy; retrying")
+                        .data("the server could not read the data; retrying")
                 }
             };
-            Some((Ok(sse), (state, rx, Some(Instant::now()), user)))
+            Some((
+                Ok(sse),
+                (state, rx, Some(Instant::now()), user, wants, read),
+            ))
         },
     );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }

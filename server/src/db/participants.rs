@@ -25,6 +25,19 @@ pub struct ParticipantRecord {
     pub date_of_birth: Option<String>,
 }
 
+impl ParticipantRecord {
+    /// The participant as the feed carries them to devices: the gate's view plus the
+    /// [`birth_check`](gatehouse_core::birth_check) of the date of birth (never the date).
+    pub fn feed_view(&self) -> Participant {
+        let mut gate = self.gate.clone();
+        gate.birth_check = self
+            .date_of_birth
+            .as_deref()
+            .and_then(|d| gatehouse_core::birth_check(gate.id, d));
+        gate
+    }
+}
+
 const COLUMNS: &str = "id, event_id, full_name, organisation, category, status, zone_ids, valid_from, \
      valid_until, credential_seq, blocked, registration_code, email, phone, nationality, passport_number, \
      date_of_birth";
@@ -66,6 +79,7 @@ where
                 .map_err(|_| decode(format!("participant {id}: credential_seq {seq}")))?,
             blocked: blocked != 0,
             registration_code: r.try_get(11)?,
+            birth_check: None,
         },
         email: r.try_get(12)?,
         phone: r.try_get(13)?,
@@ -124,7 +138,7 @@ pub async fn insert_many(
     }
     let changes: Vec<Change> = records
         .iter()
-        .map(|r| Change::Participant(r.gate.clone()))
+        .map(|r| Change::Participant(r.feed_view()))
         .collect();
     feed::publish(tx, tenant, event, &changes, None).await
 }
@@ -259,7 +273,7 @@ pub async fn reissue(
         tx,
         tenant,
         next.gate.event_id,
-        &[Change::Participant(next.gate.clone())],
+        &[Change::Participant(next.feed_view())],
         None,
     )
     .await?;
@@ -289,7 +303,7 @@ pub async fn set_status(
         tx,
         tenant,
         next.gate.event_id,
-        &[Change::Participant(next.gate.clone())],
+        &[Change::Participant(next.feed_view())],
         None,
     )
     .await?;
@@ -565,7 +579,7 @@ pub async fn update(
         tx,
         tenant,
         p.event_id,
-        &[Change::Participant(p.clone())],
+        &[Change::Participant(next.feed_view())],
         None,
     )
     .await

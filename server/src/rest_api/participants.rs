@@ -479,6 +479,7 @@ pub async fn create(
             registration_code: RegistrationCode::generate(crate::crypto::random_bytes())
                 .as_str()
                 .to_owned(),
+            birth_check: None,
         },
         email: new.email,
         phone: new.phone,

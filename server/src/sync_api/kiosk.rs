@@ -69,6 +69,8 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
+    // The dashboard's Kiosks page shows the new tickets and visits.
+    state.notify(event);
     Ok(Json(KioskAck {
         sessions: sessions.iter().map(|s| s.id).collect(),
         tickets: tickets.iter().map(|t| t.id).collect(),

@@ -42,6 +42,7 @@ pub fn participant(n: u128, name: &str) -> Participant {
         credential_seq: 1,
         blocked: false,
         registration_code: RegistrationCode::generate((n as u64).to_be_bytes()).display(),
+        birth_check: None,
     }
 }
 

@@ -82,6 +82,17 @@ describe('the self-service kiosk', () => {
     expect(backend.callsTo('kiosk_session_end').map((c) => c.args)).toEqual([{ language: 'fr' }]);
   });
 
+  it('tells the backend each language the attendee switches to, and the default after a reset', async () => {
+    mount();
+    button('العربية').click();
+    button('Français').click();
+    button('Saisir mon code').click();
+    const told = () => backend.callsTo('kiosk_language').map((c) => (c.args as { language: string }).language);
+    expect(told()).toEqual(['en', 'ar', 'fr']);
+    await vi.advanceTimersByTimeAsync(IDLE_S * 1000 + 1);
+    expect(told()).toEqual(['en', 'ar', 'fr', 'en']);
+  });
+
   it('wipes typed text, a half-filled name search and the language after the idle timeout', async () => {
     mount();
     button('العربية').click();

@@ -14,7 +14,7 @@ import { Subscriptions, type Screen } from '../components/screen';
 import { clearToasts } from '../components/toast';
 import { admits } from '../components/verdict';
 import { reasonLabel } from '../components/verdictPanel';
-import { bindText, currentLanguage, setLanguage, type Key } from '../i18n';
+import { bindText, currentLanguage, onLanguageChange, setLanguage, type Key } from '../i18n';
 import { isHighContrast, setHighContrast } from '../settings/display';
 import { adminPinDialog, hiddenCorner } from './adminExit';
 import { codeKeypad } from './codeKeypad';
@@ -58,6 +58,10 @@ export class KioskScreen implements Screen {
     // A USB hand scanner at the kiosk: a burst typed outside any field is a QR read.
     this.subs.add(attachWedge(window, (text) => this.onWedge(text)));
     this.subs.addAsync(backend.onCameraFrame((f) => this.camera && (this.camera.src = f.data_url)));
+    // The backend records each visit in the language shown, check-ins from the camera included.
+    this.subs.add(
+      onLanguageChange((language) => void backend.kioskLanguage({ language }).catch(() => undefined)),
+    );
     this.reset();
   }
 

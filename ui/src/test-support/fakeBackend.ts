@@ -146,6 +146,8 @@ export class FakeBackend implements Backend {
     });
   kioskSessionEnd = (args: Parameters<Backend['kioskSessionEnd']>[0]) =>
     this.log('kiosk_session_end', args, undefined);
+  kioskLanguage = (args: Parameters<Backend['kioskLanguage']>[0]) =>
+    this.log('kiosk_language', args, undefined);
   /** What `print_badge` answers: printed by default; a saved file when the kiosk has no printer. */
   printOutcome: PrintOutcome = { printed: true };
   printBadge = (args: Parameters<Backend['printBadge']>[0]) =>

@@ -1,5 +1,5 @@
-// Gatehouse dashboard: keeps the overview live over Server-Sent Events (the server sends
-// ready-escaped HTML fragments by element id) and asks before destructive actions.
+// Gatehouse dashboard: keeps the overview and the Kiosks page live over Server-Sent Events (the
+// server sends ready-escaped HTML fragments by element id) and asks before destructive actions.
 "use strict";
 
 function startLive() {
@@ -14,7 +14,7 @@ function startLive() {
   };
   const source = new EventSource(host.dataset.live);
   source.addEventListener("open", () => say("live", "is-live"));
-  source.addEventListener("overview", (e) => {
+  const swap = (e) => {
     const data = JSON.parse(e.data);
     for (const [id, html] of data.html) {
       const el = document.getElementById(id);
@@ -22,17 +22,22 @@ function startLive() {
     }
     say("live", "is-live");
     document.body.dataset.liveUpdates = String(Number(document.body.dataset.liveUpdates || 0) + 1);
-  });
+  };
+  // "overview" from an event's overview, "fragments" from other live pages (Kiosks).
+  source.addEventListener("overview", swap);
+  source.addEventListener("fragments", swap);
   source.addEventListener("trouble", () => say("server trouble, retrying…", "is-down"));
   source.addEventListener("error", () => say("connection lost, reconnecting…", "is-down"));
 }
 
+// Delegated, so forms a live update swapped in ask too.
 function confirmForms() {
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (e) => {
-      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
-    });
-  }
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      e.preventDefault();
+    }
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
