@@ -130,6 +130,10 @@ pub(crate) async fn decide_and_record(
     // History is read inside a write transaction serialised per participant, so two gates
     // asking about one badge at once see each other's scan (anti-passback holds online).
     let mut tx = state.db().begin().await?;
+    // Who wants webhooks is read first: the event's feed counter and the zone's occupancy row,
+    // taken below, stay locked until COMMIT, and a read made while holding them delays every
+    // other check-in of the event.
+    let subscribers = crate::webhooks::outbox::Subscribers::of(&mut tx, tenant).await?;
     if let Some(p) = &participant {
         tx.serialize_on(&format!("participant:{}", p.gate.id))
             .await?;
@@ -196,7 +200,7 @@ pub(crate) async fn decide_and_record(
         }
     }
     db::feed::publish(&mut tx, tenant, event, &[Change::Scan(log)], asker.device).await?;
-    let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &hooks, now).await?;
+    let queued = subscribers.enqueue(&mut tx, tenant, &hooks, now).await?;
     tx.commit().await?;
     if queued > 0 {
         state.wake_webhooks();
