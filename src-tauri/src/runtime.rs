@@ -43,8 +43,10 @@ const CHECKPOINT_KEY: &str = "app_checkpoint_id";
 const DIRECTION_KEY: &str = "app_direction";
 /// Longest language tag a visit keeps.
 const MAX_LANGUAGE_LEN: usize = 35;
-/// Name matches a kiosk search checks against the date of birth typed.
-const KIOSK_FIND_CANDIDATES: usize = 50;
+/// Name matches a kiosk search checks against the date of birth typed: enough that a common
+/// first name at a big event still reaches the one person with that date (a check is one
+/// indexed read of the device cache).
+const KIOSK_FIND_CANDIDATES: usize = 1_000;
 /// Recent scans kept for the list and for overrides.
 const RECENT_KEPT: usize = 500;
 
@@ -711,8 +713,12 @@ impl Runtime {
 
     // ----- search and kiosk -----
 
+    /// Participants by name or code from the device cache, best first, at most `limit` (≤ 200).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, CommandError> {
-        let limit = limit.min(200);
+        self.search_cache(query, limit.min(200))
+    }
+
+    fn search_cache(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, CommandError> {
         let gate = lock(&self.gate);
         let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
         let store = station.store();
@@ -738,7 +744,7 @@ impl Runtime {
         if args.name.trim().chars().count() < 2 {
             return Ok(Vec::new());
         }
-        let candidates = self.search(&args.name, KIOSK_FIND_CANDIDATES)?;
+        let candidates = self.search_cache(&args.name, KIOSK_FIND_CANDIDATES)?;
         let gate = lock(&self.gate);
         let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
         let mut found = Vec::new();
@@ -1237,11 +1243,17 @@ mod tests {
             [actions]\noverride = true\nmanual_entry = true\nsearch = true\n";
 
         fn device(profile_text: &str) -> Device {
+            device_with(profile_text, Vec::new())
+        }
+
+        /// A device whose cache holds Zoë, Amina and then `others`.
+        fn device_with(profile_text: &str, others: Vec<Participant>) -> Device {
             let dir = tempfile::tempdir().unwrap();
             let data = dir.path().join("state");
             let mut people = vec![person(1, "Zoë Ndlovu"), person(2, "Amina Tesfaye")];
             // The server knows Amina's date of birth, not Zoë's.
             people[1].birth_check = gatehouse_core::birth_check(people[1].id, AMINA_BORN);
+            people.extend(others);
             let mut store = Store::open(&data, Durability::Normal).unwrap();
             store
                 .save_pairing(&Pairing {
@@ -1566,6 +1578,24 @@ mod tests {
                 .unwrap();
             at_the_entrance(&rt);
             assert_eq!(rt.kiosk_check_in(&hit[0].id).unwrap().verdict, "VALID");
+        }
+
+        #[test]
+        fn a_common_first_name_still_finds_the_one_born_that_day() {
+            // 400 other Aminas, whose names sort before Amina Tesfaye's.
+            let others = (0..400)
+                .map(|n| person(100 + n, &format!("Amina Abebe {n:03}")))
+                .collect();
+            let d = device_with(KIOSK, others);
+            let rt = open(&d);
+            let found = rt
+                .kiosk_find(&KioskFindArgs {
+                    name: "Amina".into(),
+                    date_of_birth: AMINA_BORN.into(),
+                })
+                .unwrap();
+            let names: Vec<&str> = found.iter().map(|h| h.name.as_str()).collect();
+            assert_eq!(names, ["Amina Tesfaye"]);
         }
 
         #[test]
