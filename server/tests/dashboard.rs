@@ -329,30 +329,11 @@ async fn a_viewer_sees_devices_but_cannot_revoke_one(backend: Backend) {
 
 /// Moves a device's last contact into the past, as if it had stopped calling.
 async fn silence_device(s: &Server, device: &str, minutes: i64) {
-    use sqlx::Connection;
-    let sql = "UPDATE devices SET last_seen_at = $1 WHERE id = $2";
     let then = now_ms() - minutes * 60_000;
-    match &s.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query(sql)
-                .bind(then)
-                .bind(device)
-                .execute(&mut c)
-                .await
-                .unwrap();
-        }
-        None => {
-            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::query(sql)
-                .bind(then)
-                .bind(device)
-                .execute(&mut c)
-                .await
-                .unwrap();
-        }
-    }
+    s.operator_sql(&format!(
+        "UPDATE devices SET last_seen_at = {then} WHERE id = '{device}'"
+    ))
+    .await;
 }
 
 async fn the_overview_shows_zones_and_which_gate_is_offline(backend: Backend) {
@@ -1158,21 +1139,19 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
         numbered("Help <desk>", 1, now - 40_000),
     );
     let res = s
-        .http
-        .post(s.at("/sync/v1/kiosk"))
-        .bearer_auth(&kiosk.device_token)
-        .json(&KioskUpload {
-            sessions: vec![visit.clone()],
-            tickets: vec![second.clone(), first.clone(), help.clone()],
-            report: KioskReport {
-                mode: "kiosk".into(),
-                kiosk_outbox_depth: 4,
-                device_time: now,
+        .kiosk_upload(
+            &kiosk.device_token,
+            &KioskUpload {
+                sessions: vec![visit.clone()],
+                tickets: vec![second.clone(), first.clone(), help.clone()],
+                report: KioskReport {
+                    mode: "kiosk".into(),
+                    kiosk_outbox_depth: 4,
+                    device_time: now,
+                },
             },
-        })
-        .send()
-        .await
-        .unwrap();
+        )
+        .await;
     assert_eq!(res.status(), 200);
 
     let viewer = sign_in(&s, "viewer").await;
@@ -1314,21 +1293,19 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
     // A second kiosk without a series of its own numbers from 1 as well: the desk is warned.
     let twin = numbered("Accreditation", 2, now - 30_000);
     let res = s
-        .http
-        .post(s.at("/sync/v1/kiosk"))
-        .bearer_auth(&kiosk.device_token)
-        .json(&KioskUpload {
-            sessions: vec![],
-            tickets: vec![twin.clone()],
-            report: KioskReport {
-                mode: "kiosk".into(),
-                kiosk_outbox_depth: 0,
-                device_time: now,
+        .kiosk_upload(
+            &kiosk.device_token,
+            &KioskUpload {
+                sessions: vec![],
+                tickets: vec![twin.clone()],
+                report: KioskReport {
+                    mode: "kiosk".into(),
+                    kiosk_outbox_depth: 0,
+                    device_time: now,
+                },
             },
-        })
-        .send()
-        .await
-        .unwrap();
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let mut queues = String::new();
     for _ in 0..5 {

@@ -20,46 +20,11 @@ on_both_backends!(
     each_tenant_sees_only_its_own_kiosk_records,
 );
 
-/// Runs SQL on the test server's database, as an operator would.
-async fn operator_sql(s: &Server, sql: &str) {
-    use sqlx::Connection;
-    match &s.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
-        }
-        None => {
-            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
-        }
-    }
-}
-
-/// One number read from the test server's database.
-async fn operator_count(s: &Server, sql: &str) -> i64 {
-    use sqlx::Connection;
-    match &s.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
-        }
-        None => {
-            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
-        }
-    }
-}
-
 async fn set_kiosk_mode(s: &Server, on: bool) {
-    operator_sql(
-        s,
-        &format!(
-            "UPDATE tenant_features SET enabled = {} WHERE flag = 'KIOSK_MODE'",
-            i64::from(on)
-        ),
-    )
+    s.operator_sql(&format!(
+        "UPDATE tenant_features SET enabled = {} WHERE flag = 'KIOSK_MODE'",
+        i64::from(on)
+    ))
     .await;
 }
 
@@ -113,18 +78,8 @@ fn upload_of(sessions: Vec<KioskSession>, tickets: Vec<QueueTicket>) -> KioskUpl
     }
 }
 
-async fn send(s: &Server, token: &str, body: &KioskUpload) -> reqwest::Response {
-    s.http
-        .post(s.at("/sync/v1/kiosk"))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn accepted(s: &Server, token: &str, body: &KioskUpload) -> KioskAck {
-    let res = send(s, token, body).await;
+    let res = s.kiosk_upload(token, body).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     res.json().await.unwrap()
 }
@@ -158,11 +113,13 @@ async fn uploads_are_idempotent_and_keep_the_newest_revision(backend: Backend) {
     }
     let one = |table: &str, id: String| format!("SELECT count(*) FROM {table} WHERE id = '{id}'");
     assert_eq!(
-        operator_count(&s, &one("kiosk_sessions", v.id.to_string())).await,
+        s.operator_value::<i64>(&one("kiosk_sessions", v.id.to_string()))
+            .await,
         1
     );
     assert_eq!(
-        operator_count(&s, &one("queue_tickets", t.id.to_string())).await,
+        s.operator_value::<i64>(&one("queue_tickets", t.id.to_string()))
+            .await,
         1
     );
 
@@ -202,7 +159,7 @@ async fn kiosk_mode_off_refuses_uploads_until_it_is_switched_on(backend: Backend
     let batch = upload_of(vec![v.clone()], vec![queue_ticket(&kiosk, &v, 1)]);
 
     set_kiosk_mode(&s, false).await;
-    let refused = send(&s, &kiosk.device_token, &batch).await;
+    let refused = s.kiosk_upload(&kiosk.device_token, &batch).await;
     assert_eq!(refused.status(), 403);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "feature_disabled", "{body}");
@@ -210,7 +167,8 @@ async fn kiosk_mode_off_refuses_uploads_until_it_is_switched_on(backend: Backend
     assert_eq!(body["wipe"], false, "a refusal never wipes the kiosk");
     assert!(body["message"].as_str().unwrap().contains("KIOSK_MODE"));
     assert_eq!(
-        operator_count(&s, "SELECT count(*) FROM kiosk_sessions").await,
+        s.operator_value::<i64>("SELECT count(*) FROM kiosk_sessions")
+            .await,
         0
     );
     let admin = s.admin_session().await;
@@ -233,7 +191,8 @@ async fn kiosk_mode_off_refuses_uploads_until_it_is_switched_on(backend: Backend
     let ack = accepted(&s, &kiosk.device_token, &batch).await;
     assert_eq!(ack.sessions, vec![v.id]);
     assert_eq!(
-        operator_count(&s, "SELECT count(*) FROM kiosk_sessions").await,
+        s.operator_value::<i64>("SELECT count(*) FROM kiosk_sessions")
+            .await,
         1
     );
 }
@@ -245,17 +204,15 @@ async fn uploads_that_name_another_event_are_refused_whole(backend: Backend) {
     let good = visit(&kiosk, ticket(&demo, approved));
     let mut stray = visit(&kiosk, ticket(&demo, approved));
     stray.event_id = EventId(uuid::Uuid::now_v7());
-    let res = send(
-        &s,
-        &kiosk.device_token,
-        &upload_of(vec![good, stray], vec![]),
-    )
-    .await;
+    let res = s
+        .kiosk_upload(&kiosk.device_token, &upload_of(vec![good, stray], vec![]))
+        .await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "wrong_event", "{body}");
     assert_eq!(
-        operator_count(&s, "SELECT count(*) FROM kiosk_sessions").await,
+        s.operator_value::<i64>("SELECT count(*) FROM kiosk_sessions")
+            .await,
         0,
         "all or nothing"
     );
@@ -281,9 +238,7 @@ async fn each_tenant_sees_only_its_own_kiosk_records(backend: Backend) {
     );
     let token = format!("other-kiosk-token-{}", uuid::Uuid::new_v4());
     let token_hash = gatehouse_server::crypto::digest(&token);
-    operator_sql(
-        &s,
-        &format!(
+    s.operator_sql(&format!(
             "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
              INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'KIOSK_MODE', 1);
              INSERT INTO events (id, tenant_id, name, starts_at, ends_at, time_zone, created_at)
@@ -327,10 +282,9 @@ async fn each_tenant_sees_only_its_own_kiosk_records(backend: Backend) {
         .collect();
     assert_eq!(names, [kiosk.device_name.as_str()]);
     assert_eq!(
-        operator_count(
-            &s,
-            &format!("SELECT count(*) FROM kiosk_sessions WHERE tenant_id = '{tenant}'")
-        )
+        s.operator_value::<i64>(&format!(
+            "SELECT count(*) FROM kiosk_sessions WHERE tenant_id = '{tenant}'"
+        ))
         .await,
         1,
         "their own visit is stored under their tenant"

@@ -327,39 +327,6 @@ async fn bad_key_requests_are_refused_and_create_nothing(backend: Backend) {
 
 // ---- resources, limits, idempotency, preconditions, OpenAPI ----
 
-/// Runs SQL on the test server's database, as an operator would (a second tenant, a feature
-/// switched off): the API has no route for either.
-async fn operator_sql(s: &Server, sql: &str) {
-    use sqlx::Connection;
-    match &s.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
-        }
-        None => {
-            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
-        }
-    }
-}
-
-/// One text value read from the test server's database.
-async fn operator_text(s: &Server, sql: &str) -> String {
-    use sqlx::Connection;
-    match &s.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
-        }
-        None => {
-            let url = format!("sqlite://{}", s.dir.join("gatehouse.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
-        }
-    }
-}
-
 fn demo_key(s: &Server) -> String {
     s.demo_json()["api_key"].as_str().unwrap().to_owned()
 }
@@ -740,9 +707,7 @@ async fn a_key_of_one_tenant_cannot_see_or_change_another_tenants_data(backend: 
         uuid::Uuid::now_v7(),
         uuid::Uuid::now_v7(),
     );
-    operator_sql(
-        &s,
-        &format!(
+    s.operator_sql(&format!(
             "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
              INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'REST_API', 1);
              INSERT INTO events (id, tenant_id, name, starts_at, ends_at, time_zone, created_at)
@@ -804,11 +769,11 @@ async fn a_key_of_one_tenant_cannot_see_or_change_another_tenants_data(backend: 
         .await
         .unwrap();
     assert_eq!(events["data"].as_array().unwrap().len(), 1);
-    let after = operator_text(
-        &s,
-        &format!("SELECT full_name || '/' || status FROM participants WHERE id = '{person}'"),
-    )
-    .await;
+    let after = s
+        .operator_value::<String>(&format!(
+            "SELECT full_name || '/' || status FROM participants WHERE id = '{person}'"
+        ))
+        .await;
     assert_eq!(after, "Other Person/approved", "untouched");
 }
 
@@ -906,11 +871,8 @@ async fn the_rest_api_is_refused_when_the_tenant_switched_it_off(backend: Backen
             .status(),
         200
     );
-    operator_sql(
-        &s,
-        "UPDATE tenant_features SET enabled = 0 WHERE flag = 'REST_API'",
-    )
-    .await;
+    s.operator_sql("UPDATE tenant_features SET enabled = 0 WHERE flag = 'REST_API'")
+        .await;
     let refused = api(&s, reqwest::Method::GET, &key, "/events", None).await;
     assert_eq!(refused.status(), 403);
     let body: Value = refused.json().await.unwrap();

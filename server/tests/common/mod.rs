@@ -261,6 +261,68 @@ impl Server {
         serde_json::from_str(&text).expect("demo.json is JSON")
     }
 
+    /// Runs SQL on the server's database, as an operator would (a second tenant, a feature
+    /// switched off, a device gone quiet): things the APIs have no route for.
+    pub async fn operator_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            }
+            None => {
+                let mut c = sqlx::SqliteConnection::connect(&self.sqlite_url())
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+            }
+        }
+    }
+
+    /// One value read from the server's database.
+    pub async fn operator_value<T>(&self, sql: &str) -> T
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>
+            + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>,
+    {
+        use sqlx::Connection;
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+            None => {
+                let mut c = sqlx::SqliteConnection::connect(&self.sqlite_url())
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+        }
+    }
+
+    /// `POST /sync/v1/kiosk` with a device's token: a kiosk's visits and queue tickets.
+    pub async fn kiosk_upload(
+        &self,
+        device_token: &str,
+        upload: &gatehouse_core::protocol::KioskUpload,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.at("/sync/v1/kiosk"))
+            .bearer_auth(device_token)
+            .json(upload)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn sqlite_url(&self) -> String {
+        format!("sqlite://{}", self.dir.join("gatehouse.db").display())
+    }
+
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
