@@ -176,7 +176,7 @@ fn add_selections(spec: &mut Value) {
                 retarget(ok, &components, &mut made, &mut target);
             }
             let Some(name) = target else { continue };
-            let properties: Vec<String> = super::shape::properties_of(&name);
+            let properties = super::shape::properties_of(&name);
             let expansions: Vec<&str> = expansion_schemas(&name).iter().map(|(n, _)| *n).collect();
             shaped.insert(name);
             if let Some(params) = operation["parameters"].as_array_mut() {

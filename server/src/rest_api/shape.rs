@@ -51,7 +51,7 @@ pub struct Resource {
 }
 
 /// The property names of a component schema in the API's description.
-pub fn properties_of(schema: &str) -> Vec<String> {
+pub fn properties_of(schema: &str) -> &'static [String] {
     static ALL: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     let all = ALL.get_or_init(|| {
         let spec = serde_json::to_value(super::openapi::description()).unwrap_or_default();
@@ -65,7 +65,7 @@ pub fn properties_of(schema: &str) -> Vec<String> {
         }
         out
     });
-    all.get(schema).cloned().unwrap_or_default()
+    all.get(schema).map_or(&[], Vec::as_slice)
 }
 
 /// Splits a comma-separated list, trimming blanks; empty items are skipped.
