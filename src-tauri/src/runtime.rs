@@ -43,10 +43,8 @@ const CHECKPOINT_KEY: &str = "app_checkpoint_id";
 const DIRECTION_KEY: &str = "app_direction";
 /// Longest language tag a visit keeps.
 const MAX_LANGUAGE_LEN: usize = 35;
-/// Name matches a kiosk search checks against the date of birth typed: enough that a common
-/// first name at a big event still reaches the one person with that date (a check is one
-/// indexed read of the device cache).
-const KIOSK_FIND_CANDIDATES: usize = 1_000;
+/// Most people a kiosk's name and date of birth search lists.
+const KIOSK_FIND_SHOWN: usize = 20;
 /// Recent scans kept for the list and for overrides.
 const RECENT_KEPT: usize = 500;
 
@@ -715,18 +713,18 @@ impl Runtime {
 
     /// Participants by name or code from the device cache, best first, at most `limit` (≤ 200).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, CommandError> {
-        self.search_cache(query, limit.min(200))
+        Ok(self.search_index()?.search(query, limit.min(200)))
     }
 
-    fn search_cache(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, CommandError> {
+    /// The search index, brought up to date with the device cache.
+    fn search_index(&self) -> Result<MutexGuard<'_, SearchIndex>, CommandError> {
         let gate = lock(&self.gate);
         let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
         let store = station.store();
         let version = (store.cursor()?, cache::participant_count(store.conn())?);
         let mut index = lock(&self.search);
         index.refresh(store.conn(), version)?;
-        drop(gate);
-        Ok(index.search(query, limit))
+        Ok(index)
     }
 
     /// The attendee finds themselves by name and date of birth: the name search's best matches
@@ -744,24 +742,9 @@ impl Runtime {
         if args.name.trim().chars().count() < 2 {
             return Ok(Vec::new());
         }
-        let candidates = self.search_cache(&args.name, KIOSK_FIND_CANDIDATES)?;
-        let gate = lock(&self.gate);
-        let station = gate.station.as_ref().ok_or_else(CommandError::not_paired)?;
-        let mut found = Vec::new();
-        for hit in candidates {
-            let Ok(id) = hit.id.parse::<ParticipantId>() else {
-                continue;
-            };
-            let Some(p) = cache::participant_by_id(station.store().conn(), id)? else {
-                continue;
-            };
-            let confirmed =
-                p.birth_check.is_some() && p.birth_check == gatehouse_core::birth_check(p.id, dob);
-            if confirmed {
-                found.push(hit);
-            }
-        }
-        Ok(found)
+        Ok(self
+            .search_index()?
+            .search_born(&args.name, dob, KIOSK_FIND_SHOWN))
     }
 
     pub fn kiosk_check_in(&self, participant_id: &str) -> Result<ScanResult, CommandError> {

@@ -5,6 +5,7 @@
 //! this module keeps a folded copy of the names in memory and rebuilds it when the sync cursor
 //! moves (a new feed page may have changed anyone).
 
+use gatehouse_core::birth_check;
 use rusqlite::Connection;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -28,6 +29,8 @@ struct Entry {
     name_words: Vec<String>,
     org_words: Vec<String>,
     code: String,
+    /// The participant's birth check from the feed, for "find me by name and date of birth".
+    birth_check: Option<String>,
 }
 
 /// Lower case, accents dropped, punctuation as spaces: "Zoë O'Brien" → "zoe o brien".
@@ -76,33 +79,39 @@ impl SearchIndex {
             return Ok(());
         }
         let mut stmt = conn.prepare(
-            "SELECT id, full_name, organisation, category, registration_code, status
+            "SELECT id, full_name, organisation, category, registration_code, status, birth_check
              FROM participants",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(SearchHit {
+            let hit = SearchHit {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 organisation: r.get::<_, Option<String>>(2)?.filter(|o| !o.is_empty()),
                 category: r.get(3)?,
                 registration_code: r.get(4)?,
                 status: r.get(5)?,
-            })
+            };
+            Ok((hit, r.get::<_, Option<String>>(6)?))
         })?;
         let mut hits = Vec::new();
         for row in rows {
             hits.push(row?);
         }
-        self.set(hits);
+        self.set_with_birth_checks(hits);
         self.built_for = Some(version);
         Ok(())
     }
 
-    /// Replaces the whole index (tests, and [`SearchIndex::refresh`]).
+    /// Replaces the whole index, without birth checks.
+    #[cfg(test)]
     pub fn set(&mut self, hits: Vec<SearchHit>) {
+        self.set_with_birth_checks(hits.into_iter().map(|h| (h, None)).collect());
+    }
+
+    fn set_with_birth_checks(&mut self, hits: Vec<(SearchHit, Option<String>)>) {
         self.entries = hits
             .into_iter()
-            .map(|hit| {
+            .map(|(hit, birth_check)| {
                 let name = fold(&hit.name);
                 Entry {
                     name_words: words(&name),
@@ -110,6 +119,7 @@ impl SearchIndex {
                     code: code_key(&hit.registration_code),
                     name,
                     hit,
+                    birth_check,
                 }
             })
             .collect();
@@ -118,6 +128,32 @@ impl SearchIndex {
     /// Best matches first, at most `limit`. Every word of the query must start a word of the
     /// name or the organisation; a registration code (or its start) matches by itself.
     pub fn search(&self, query: &str, limit: usize) -> Vec<SearchHit> {
+        self.ranked(query, |_| true, limit)
+    }
+
+    /// The matches of [`search`](Self::search) whose birth check agrees with `date_of_birth`
+    /// (ISO), best first, at most `limit`: every name match is checked, however common the name.
+    /// A participant without a birth check never matches.
+    pub fn search_born(&self, query: &str, date_of_birth: &str, limit: usize) -> Vec<SearchHit> {
+        self.ranked(
+            query,
+            |e| {
+                let Some(check) = &e.birth_check else {
+                    return false;
+                };
+                let typed = e
+                    .hit
+                    .id
+                    .parse()
+                    .ok()
+                    .and_then(|id| birth_check(id, date_of_birth));
+                typed.as_deref() == Some(check.as_str())
+            },
+            limit,
+        )
+    }
+
+    fn ranked(&self, query: &str, keep: impl Fn(&Entry) -> bool, limit: usize) -> Vec<SearchHit> {
         let folded = fold(query);
         let terms = words(&folded);
         let code = code_key(query);
@@ -128,6 +164,7 @@ impl SearchIndex {
             .entries
             .iter()
             .filter_map(|e| Self::score(e, &folded, &terms, &code).map(|s| (s, e)))
+            .filter(|(_, e)| keep(e))
             .collect();
         scored.sort_by(|(sa, a), (sb, b)| sa.cmp(sb).then_with(|| a.name.cmp(&b.name)));
         scored
