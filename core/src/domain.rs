@@ -273,6 +273,7 @@ pub struct AccessLog {
     pub participant_id: Option<ParticipantId>,
     /// The credential sequence printed on the ticket presented, when a ticket was read.
     pub credential_seq: Option<u16>,
+    /// The pass made: `None` when the scan let nobody through (see [`crate::checkin`]).
     pub movement: Option<Movement>,
     pub verdict: crate::Verdict,
     pub reason: crate::Reason,

@@ -9,6 +9,7 @@
 //! every rule is testable in microseconds and behaves the same on a gate laptop and on the server.
 
 pub mod base45;
+pub mod checkin;
 pub mod decide;
 pub mod domain;
 pub mod kiosk;

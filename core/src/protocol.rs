@@ -215,6 +215,7 @@ pub struct OnlineScanResponse {
     pub verdict: crate::Verdict,
     pub reason: crate::Reason,
     pub reason_text: String,
+    /// The pass made; `None` when the scan let nobody through.
     pub movement: Option<crate::domain::Movement>,
     pub warnings: Vec<crate::Warning>,
     pub participant: Option<ParticipantSummary>,

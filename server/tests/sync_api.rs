@@ -25,6 +25,7 @@ on_both_backends!(
     online_scans_decide_like_the_gate_and_record_once,
     a_reissued_badge_decides_revoked_online,
     a_removed_participant_leaves_the_devices_caches,
+    online_check_ins_keep_the_record_a_gate_keeps,
     two_gates_asking_online_at_once_admit_a_badge_only_once,
     bad_input_gets_a_clear_error_and_changes_nothing,
 );
@@ -584,6 +585,18 @@ async fn online(
     presented: Presented,
     scan_id: ScanId,
 ) -> OnlineScanResponse {
+    online_overriding(s, token, cp, presented, scan_id, None).await
+}
+
+/// [`online`] with a supervisor's override reason.
+async fn online_overriding(
+    s: &Server,
+    token: &str,
+    cp: &str,
+    presented: Presented,
+    scan_id: ScanId,
+    override_reason: Option<&str>,
+) -> OnlineScanResponse {
     let demo = s.demo_json();
     let (cp_id, _) = checkpoint(&demo, cp);
     let res = s
@@ -595,7 +608,7 @@ async fn online(
             presented,
             checkpoint_id: cp_id.parse().unwrap(),
             requested: None,
-            override_reason: None,
+            override_reason: override_reason.map(str::to_owned),
             device_time: now_ms(),
         })
         .send()
@@ -963,6 +976,99 @@ async fn a_removed_participant_leaves_the_devices_caches(backend: Backend) {
     )
     .await;
     assert_eq!(scan.verdict, Verdict::Unknown);
+}
+
+/// The record rules of `gatehouse_core::checkin`, seen from the server's access log: the same
+/// three the gate's store keeps (`sync/tests/scan_path.rs`).
+async fn online_check_ins_keep_the_record_a_gate_keeps(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let demo = s.demo_json();
+    let (gate, _) = s.pair_demo_devices().await;
+    let session = s.admin_session().await;
+    let tok = &gate.device_token;
+    let delegate = ticket(&demo, |t| {
+        t["status"] == "approved" && t["blocked"] == false && t["category"] == "Delegate"
+    });
+    let log_of = |logs: &[Value], id: ScanId| {
+        logs.iter()
+            .find(|l| l["id"] == id.to_string())
+            .cloned()
+            .expect("the scan is in the access log")
+    };
+
+    // A reason given when nobody was inside changed nothing and is not kept.
+    let first = new_id();
+    let admitted = online_overriding(
+        &s,
+        tok,
+        "Main gate entry",
+        payload(delegate),
+        first,
+        Some("x"),
+    )
+    .await;
+    assert_eq!(admitted.verdict, Verdict::Valid);
+    // A refusal at the entry is not an entry.
+    let refused_id = new_id();
+    let refused = online(&s, tok, "Main gate entry", payload(delegate), refused_id).await;
+    assert_eq!(
+        (refused.verdict, refused.movement),
+        (Verdict::AlreadyScanned, None)
+    );
+    let overridden_id = new_id();
+    let overridden = online_overriding(
+        &s,
+        tok,
+        "Main gate entry",
+        payload(delegate),
+        overridden_id,
+        Some("  badge printer jammed "),
+    )
+    .await;
+    assert_eq!(
+        (overridden.verdict, overridden.movement),
+        (Verdict::ManualOverride, Some(Movement::In))
+    );
+
+    let logs = access_logs(&s, &session, &demo, "").await;
+    let admitted = log_of(&logs, first);
+    assert_eq!(
+        (
+            admitted["movement"].as_str(),
+            admitted["override_reason"].as_str()
+        ),
+        (Some("in"), None)
+    );
+    let refused = log_of(&logs, refused_id);
+    assert!(refused["movement"].is_null(), "{refused}");
+    let overridden = log_of(&logs, overridden_id);
+    assert_eq!(overridden["override_reason"], "badge printer jammed");
+
+    // A genuine badge of someone the server no longer holds keeps the participant it names.
+    let person = ticket(&demo, |t| {
+        t["status"] == "approved"
+            && t["blocked"] == false
+            && t["participant_id"] != delegate["participant_id"]
+    });
+    let res = s
+        .http
+        .delete(s.at(&format!(
+            "/admin/v1/participants/{}",
+            person["participant_id"].as_str().unwrap()
+        )))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let stranger_id = new_id();
+    let stranger = online(&s, tok, "Main gate entry", payload(person), stranger_id).await;
+    assert_eq!(stranger.verdict, Verdict::Unknown);
+    let logs = access_logs(&s, &session, &demo, "").await;
+    assert_eq!(
+        log_of(&logs, stranger_id)["participant_id"],
+        person["participant_id"]
+    );
 }
 
 async fn two_gates_asking_online_at_once_admit_a_badge_only_once(backend: Backend) {

@@ -131,7 +131,7 @@ impl ScanResult {
             reason_code: d.reason.code(),
             reason: d.reason.sentence(),
             participant: outcome.participant.as_ref().map(ScanParticipant::from),
-            movement: d.movement.map(Movement::as_str),
+            movement: outcome.log.movement.map(Movement::as_str),
             warnings: d.warnings.clone(),
             ms: (ms * 1000.0).round() / 1000.0,
             at_ms: outcome.log.device_time,

@@ -1,9 +1,12 @@
 //! The scan path: what happens between a code being read and the gate answering.
 //!
 //! ```text
-//! presented text ─► credential (core) ─► participant (index) ─► history ─► decide (core)
+//! presented text ─► credential (core) ─► participant (index) ─► history ─► check_in (core)
 //!                ─► one transaction: access log + outbox row + occupancy counters ─► verdict
 //! ```
+//!
+//! The decision and the record it leaves come from `gatehouse_core::checkin`, as on the server:
+//! this module only looks rows up and stores the result.
 //!
 //! Nothing here touches the network: a gate decides and records every scan on its own, and the
 //! sync engine carries the outbox to the server later. The [`ScanStation`] owns its own store
@@ -11,11 +14,10 @@
 
 use std::path::Path;
 
-use gatehouse_core::decide::{Credential, PastScan};
+use gatehouse_core::checkin::{self, CheckIn, Lookup, Recorded};
+use gatehouse_core::decide::PastScan;
 use gatehouse_core::protocol::{ParticipantSummary, Presented};
-use gatehouse_core::{
-    decide, AccessLog, Checkpoint, Decision, Millis, Movement, ScanId, ScanInput, Verdict, Zone,
-};
+use gatehouse_core::{AccessLog, Checkpoint, Decision, Millis, Movement, ScanId, Verdict, Zone};
 
 use crate::cache;
 use crate::clock::Clock;
@@ -131,26 +133,12 @@ impl ScanStation {
             multiple_entry: false,
         });
 
-        let (credential, participant) = match presented {
-            Presented::Payload(text) => {
-                let keys = cache::event_keys(conn, self.pairing.tenant_id, self.pairing.event_id)?;
-                let credential = Credential::from_ticket_text(&keys, text);
-                let participant = match &credential {
-                    Credential::Ticket(claims) => {
-                        cache::participant_by_id(conn, claims.participant_id)?
-                    }
-                    _ => None,
-                };
-                (credential, participant)
-            }
-            Presented::RegistrationCode(text) => {
-                let (credential, code) = Credential::from_typed_code(text);
-                let participant = match code {
-                    Some(code) => cache::participant_by_code(conn, &code)?,
-                    None => None,
-                };
-                (credential, participant)
-            }
+        let keys = cache::event_keys(conn, self.pairing.tenant_id, self.pairing.event_id)?;
+        let (credential, lookup) = checkin::read(&keys, presented);
+        let participant = match lookup {
+            Some(Lookup::Id(id)) => cache::participant_by_id(conn, id)?,
+            Some(Lookup::Code(code)) => cache::participant_by_code(conn, &code)?,
+            None => None,
         };
         let history: Vec<PastScan> = match &participant {
             Some(p) => cache::history(conn, p.id)?
@@ -160,43 +148,20 @@ impl ScanStation {
             None => Vec::new(),
         };
         let occupancy = cache::estimated_occupancy(conn, zone.id)?;
-        let override_reason = options
-            .override_reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty());
-        let decision = decide(&ScanInput {
+        let Recorded { decision, log } = checkin::check_in(&CheckIn {
+            scan_id: ScanId(uuid::Uuid::now_v7()),
             credential: &credential,
             participant: participant.as_ref(),
             checkpoint,
             zone: &zone,
             history: &history,
             requested: options.requested,
-            override_reason,
+            override_reason: options.override_reason.as_deref(),
             occupancy,
-            now: corrected_time,
-        });
-
-        let log = AccessLog {
-            id: ScanId(uuid::Uuid::now_v7()),
-            event_id: checkpoint.event_id,
-            checkpoint_id: checkpoint.id,
-            zone_id: checkpoint.zone_id,
             device_id: Some(self.pairing.device_id),
-            participant_id: participant.as_ref().map(|p| p.id),
-            credential_seq: match &credential {
-                Credential::Ticket(claims) => Some(claims.credential_seq),
-                _ => None,
-            },
-            movement: decision.movement,
-            verdict: decision.verdict,
-            reason: decision.reason,
-            override_reason: override_reason
-                .filter(|_| decision.verdict == Verdict::ManualOverride)
-                .map(str::to_owned),
             device_time,
             corrected_time,
-        };
+        });
         record(&mut self.store, &log)?;
         Ok(ScanOutcome {
             decision,

@@ -325,6 +325,75 @@ fn the_evidence_export_lists_every_scan_with_the_name() {
 }
 
 #[test]
+fn a_refused_scan_records_no_pass_and_the_export_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let none = ScanOptions::default();
+    gate.scan(&payload(&p), &entrance, &none).unwrap();
+    let again = gate.scan(&payload(&p), &entrance, &none).unwrap();
+    assert_eq!(again.verdict(), Verdict::AlreadyScanned);
+    assert_eq!(
+        again.log.movement, None,
+        "a refusal at the entry is not an entry"
+    );
+
+    let (queued, _) = outbox_batch(&store, 0, 10).unwrap();
+    assert_eq!(queued[1].movement, None);
+    let out = dir.path().join("evidence.csv");
+    gatehouse_sync::status::export_logs(&store, &out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "movement").unwrap();
+    let movements: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(column).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(movements, ["in", ""]);
+}
+
+#[test]
+fn an_override_reason_given_when_nobody_was_inside_is_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "Amina Yusuf");
+    let _store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let first = gate
+        .scan(
+            &payload(&p),
+            &entrance,
+            &ScanOptions {
+                override_reason: Some("lost in the cloakroom".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(first.verdict(), Verdict::Valid);
+    assert_eq!(first.log.override_reason, None);
+}
+
+#[test]
+fn a_genuine_badge_of_someone_not_synced_is_recorded_under_their_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = participant(1, "Known");
+    let stranger = participant(2, "Not Synced");
+    let store = paired_store(dir.path(), std::slice::from_ref(&known));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let unknown = gate
+        .scan(&payload(&stranger), &entrance, &ScanOptions::default())
+        .unwrap();
+    assert_eq!(unknown.verdict(), Verdict::Unknown);
+    assert_eq!(unknown.log.participant_id, Some(stranger.id));
+    let (queued, _) = outbox_batch(&store, 0, 10).unwrap();
+    assert_eq!(queued[0].participant_id, Some(stranger.id));
+}
+
+#[test]
 fn scans_reach_the_database_file_itself_without_another_scan_paying_for_it() {
     // A scanning store folds its WAL into gate.db in the background: a copy of the database file
     // alone (no -wal beside it) soon holds every scan, although no later commit checkpointed.

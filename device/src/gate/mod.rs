@@ -69,7 +69,7 @@ impl VerdictLine {
             }),
             ms: (ms * 1000.0).round() / 1000.0,
             scan_id: outcome.scan_id().to_string(),
-            movement: d.movement.map(Movement::as_str),
+            movement: outcome.log.movement.map(Movement::as_str),
             signal: d.verdict.signal(),
             warnings: d.warnings.clone(),
             checkpoint: checkpoint.name.clone(),

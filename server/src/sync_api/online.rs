@@ -1,18 +1,16 @@
 //! `POST /sync/v1/scan`: a device in online mode asks the server to decide (the REST API's
-//! `POST /api/v1/events/{event_id}/checkins` comes through [`decide_and_record`] too). The verdict comes from
-//! the same [`gatehouse_core::decide`] the devices run, with the participant's history read from
+//! `POST /api/v1/events/{event_id}/checkins` comes through [`decide_and_record`] too). The verdict
+//! and the access log come from the same [`gatehouse_core::checkin::check_in`] the devices run, with the participant's history read from
 //! the access log, and the scan is recorded exactly once per `scan_id`: asking again (a retry
 //! after a timeout) returns the first answer and records nothing new.
 
 use axum::extract::State;
 use axum::Json;
-use gatehouse_core::decide::Credential;
+use gatehouse_core::checkin::{self, CheckIn, Lookup, Recorded};
 use gatehouse_core::protocol::{
     Change, OnlineScanRequest, OnlineScanResponse, ParticipantSummary, Presented,
 };
-use gatehouse_core::{
-    decide, AccessLog, DeviceId, EventId, Movement, ScanInput, TenantId, TicketError,
-};
+use gatehouse_core::{DeviceId, EventId, Movement, TenantId, TicketError};
 
 use crate::auth::DeviceCaller;
 use crate::db::access_logs::{self, Source, StoredScan};
@@ -93,33 +91,14 @@ pub(crate) async fn decide_and_record(
         .cloned()
         .ok_or_else(|| ApiError::internal("find the checkpoint's zone", checkpoint.zone_id))?;
 
-    let (credential, participant) = match &req.presented {
-        Presented::Payload(text) => {
-            let credential = Credential::from_ticket_text(&layout.ring, text);
-            let participant = match &credential {
-                Credential::Ticket(claims) => {
-                    db::participants::find(state.db(), tenant, event, claims.participant_id).await?
-                }
-                _ => None,
-            };
-            (credential, participant)
+    let (credential, lookup) = checkin::read(&layout.ring, &req.presented);
+    let participant = match lookup {
+        Some(Lookup::Id(id)) => db::participants::find(state.db(), tenant, event, id).await?,
+        Some(Lookup::Code(code)) => {
+            db::participants::find_by_registration_code(state.db(), tenant, event, code.as_str())
+                .await?
         }
-        Presented::RegistrationCode(typed) => {
-            let (credential, code) = Credential::from_typed_code(typed);
-            let participant = match code {
-                Some(code) => {
-                    db::participants::find_by_registration_code(
-                        state.db(),
-                        tenant,
-                        event,
-                        code.as_str(),
-                    )
-                    .await?
-                }
-                None => None,
-            };
-            (credential, participant)
-        }
+        None => None,
     };
     let occupancy = db::occupancy::totals(state.db(), tenant, event)
         .await?
@@ -143,7 +122,8 @@ pub(crate) async fn decide_and_record(
         Some(p) => access_logs::history_in(&mut tx, tenant, event, p.gate.id).await?,
         None => Vec::new(),
     };
-    let decision = decide(&ScanInput {
+    let Recorded { decision, log } = checkin::check_in(&CheckIn {
+        scan_id: req.scan_id,
         credential: &credential,
         participant: participant.as_ref().map(|p| &p.gate),
         checkpoint: &checkpoint,
@@ -152,30 +132,10 @@ pub(crate) async fn decide_and_record(
         requested: req.requested,
         override_reason: req.override_reason.as_deref(),
         occupancy,
-        now,
-    });
-    let claims = match &credential {
-        Credential::Ticket(c) => Some(*c),
-        _ => None,
-    };
-    let log = AccessLog {
-        id: req.scan_id,
-        event_id: event,
-        checkpoint_id: checkpoint.id,
-        zone_id: zone.id,
         device_id: asker.device,
-        participant_id: participant
-            .as_ref()
-            .map(|p| p.gate.id)
-            .or(claims.map(|c| c.participant_id)),
-        credential_seq: claims.map(|c| c.credential_seq),
-        movement: decision.movement,
-        verdict: decision.verdict,
-        reason: decision.reason,
-        override_reason: req.override_reason.clone(),
         device_time: req.device_time,
         corrected_time: now,
-    };
+    });
     if !access_logs::insert(&mut tx, tenant, &log, now, now, asker.source).await? {
         // Another request with this scan_id won the race: its answer is the answer.
         drop(tx);
@@ -185,7 +145,8 @@ pub(crate) async fn decide_and_record(
         return answer_again(state, asker, stored).await;
     }
     let mut hooks = vec![crate::webhooks::events::scan(&log, asker.source.as_str())];
-    if let (true, Some(movement)) = (decision.verdict.admits(), decision.movement) {
+    let movement = log.movement;
+    if let Some(movement) = movement {
         db::occupancy::count_online(&mut tx, tenant, event, zone.id, movement, now).await?;
         if zone.capacity.is_some() {
             // Read after the count, in the same transaction: the one before is one step back.
@@ -212,7 +173,7 @@ pub(crate) async fn decide_and_record(
         verdict: decision.verdict,
         reason: decision.reason,
         reason_text: decision.reason.sentence().to_string(),
-        movement: decision.movement,
+        movement,
         warnings: decision.warnings,
         participant: participant
             .as_ref()
