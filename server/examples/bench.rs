@@ -16,9 +16,9 @@ use gatehouse_core::protocol::{
     DeviceReport, FeedPage, OnlineScanRequest, PairRequest, PairResponse, Presented, ScanUpload,
 };
 use gatehouse_core::{AccessLog, Movement, Reason, ScanId, Verdict};
+use gatehouse_db::{self as db, now_ms};
+use gatehouse_domain::crypto::{digest, normalize_pairing_code};
 use gatehouse_server::config::{Config, LogFormat};
-use gatehouse_server::crypto::{digest, normalize_pairing_code};
-use gatehouse_server::db::{self, now_ms};
 use serde_json::json;
 
 const FEED_PARTICIPANTS: usize = 100_000;
@@ -43,16 +43,16 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     let state = gatehouse_server::app::open(config).await?;
-    let demo = gatehouse_server::demo::seed_or_load(&state).await?;
+    let demo = gatehouse_domain::demo::seed_or_load(state.domain()).await?;
     let (tenant, event) = (demo.tenant, demo.event.id);
     let zones = db::events::zones(state.db(), tenant, event).await?;
     let plenary = zones.iter().find(|z| z.name == "Plenary hall").unwrap().id;
     let vip = zones.iter().find(|z| z.name == "VIP lounge").unwrap().id;
-    let extra = gatehouse_server::demo::participants(
+    let extra = gatehouse_domain::demo::participants(
         event,
         plenary,
         vip,
-        FEED_PARTICIPANTS - gatehouse_server::demo::DEMO_PARTICIPANTS,
+        FEED_PARTICIPANTS - gatehouse_domain::demo::DEMO_PARTICIPANTS,
         42,
     );
     let started = Instant::now();
@@ -149,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // Online scans at 200/s, open loop: each request starts on schedule whatever the others do.
-    let ring = db::keys::ring(state.db(), state.master(), tenant, event).await?;
+    let ring = db::keys::ring(state.db(), state.domain().master(), tenant, event).await?;
     let people = db::participants::list(
         state.db(),
         tenant,
@@ -162,7 +162,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let payloads: Vec<String> = people
         .iter()
-        .map(|p| gatehouse_server::tickets::issue(&ring, &p.gate, now_ms()).unwrap())
+        .map(|p| gatehouse_domain::tickets::issue(&ring, &p.gate, now_ms()).unwrap())
         .collect();
     let checkpoints = db::events::checkpoints(state.db(), tenant, event).await?;
     let entry = checkpoints

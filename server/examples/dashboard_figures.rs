@@ -12,8 +12,8 @@
 use std::time::{Duration, Instant};
 
 use gatehouse_core::{AccessLog, Movement, Reason, ScanId, Verdict};
+use gatehouse_db::{self as db, access_logs::Source, now_ms};
 use gatehouse_server::config::{Config, LogFormat};
-use gatehouse_server::db::{self, access_logs::Source, now_ms};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     let state = gatehouse_server::app::open(config).await?;
-    let demo = gatehouse_server::demo::seed_or_load(&state).await?;
+    let demo = gatehouse_domain::demo::seed_or_load(state.domain()).await?;
     let (tenant, event) = (demo.tenant, demo.event.id);
     let zones = db::events::zones(state.db(), tenant, event).await?;
     let plenary = zones.iter().find(|z| z.name == "Plenary hall").unwrap().id;
@@ -49,11 +49,11 @@ async fn main() -> anyhow::Result<()> {
     let checkpoints = db::events::checkpoints(state.db(), tenant, event).await?;
 
     let started = Instant::now();
-    let extra = gatehouse_server::demo::participants(
+    let extra = gatehouse_domain::demo::participants(
         event,
         plenary,
         vip,
-        PARTICIPANTS - gatehouse_server::demo::DEMO_PARTICIPANTS,
+        PARTICIPANTS - gatehouse_domain::demo::DEMO_PARTICIPANTS,
         42,
     );
     let mut tx = state.db().begin().await?;
@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let login: Value = http
         .post(format!("{url}/admin/v1/login"))
-        .json(&json!({"email": gatehouse_server::demo::DEMO_ADMIN_EMAIL, "password": gatehouse_server::demo::DEMO_ADMIN_PASSWORD}))
+        .json(&json!({"email": gatehouse_domain::demo::DEMO_ADMIN_EMAIL, "password": gatehouse_domain::demo::DEMO_ADMIN_PASSWORD}))
         .send()
         .await?
         .json()

@@ -16,9 +16,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use gatehouse_db::{self as db, now_ms};
+use gatehouse_domain::crypto::digest;
 use gatehouse_server::config::{Config, LogFormat};
-use gatehouse_server::crypto::digest;
-use gatehouse_server::db::{self, now_ms};
 use serde_json::{json, Value};
 
 const CONCURRENCY: usize = 16;
@@ -138,10 +138,10 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     let state = gatehouse_server::app::open(config).await?;
-    let demo = gatehouse_server::demo::seed_or_load(&state).await?;
+    let demo = gatehouse_domain::demo::seed_or_load(state.domain()).await?;
     let dialect = state.db().dialect();
 
-    let key = gatehouse_server::api_keys::generate();
+    let key = gatehouse_domain::api_keys::format::generate();
     let scopes = vec!["*".to_owned()];
     let mut tx = state.db().begin().await?;
     db::api_keys::insert(
@@ -150,7 +150,7 @@ async fn main() -> anyhow::Result<()> {
             id: uuid::Uuid::now_v7(),
             tenant_id: demo.tenant,
             name: "rest_bench",
-            prefix: &key[..gatehouse_server::api_keys::DISPLAY_LEN],
+            prefix: &key[..gatehouse_domain::api_keys::format::DISPLAY_LEN],
             digest: &digest(&key),
             scopes: &scopes,
             tier: "CUSTOM",

@@ -16,11 +16,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gatehouse_core::{Tenant, TenantId};
+use gatehouse_db::webhooks as store;
+use gatehouse_db::{self as db, now_ms};
+use gatehouse_domain::webhooks::{events, outbox, signing, worker};
+use gatehouse_domain::FeatureFlag;
 use gatehouse_server::config::{Config, LogFormat};
-use gatehouse_server::db::{self, now_ms};
-use gatehouse_server::permissions::FeatureFlag;
 use gatehouse_server::state::AppState;
-use gatehouse_server::webhooks::{events, outbox, signing, store, worker};
 use serde_json::{json, Value};
 
 const BURST: usize = 5_000;
@@ -103,14 +104,17 @@ async fn run(database_url: Option<String>) -> anyhow::Result<Value> {
             url: &url,
             description: "bench",
             event_types: &["*".to_owned()],
-            sealed_secret: &state.master().seal(signing::new_secret().as_bytes()),
+            sealed_secret: &state
+                .domain()
+                .master()
+                .seal(signing::new_secret().as_bytes()),
             enabled: true,
         },
         now_ms(),
     )
     .await?;
     tx.commit().await?;
-    worker::spawn(state.clone());
+    worker::spawn(state.domain().clone());
 
     // Throughput: a backlog delivered as fast as the worker goes.
     let started = Instant::now();
@@ -119,7 +123,7 @@ async fn run(database_url: Option<String>) -> anyhow::Result<Value> {
         let mut tx = state.db().begin().await?;
         outbox::enqueue(&mut tx, tenant, &events, now_ms()).await?;
         tx.commit().await?;
-        state.wake_webhooks();
+        state.domain().wake_webhooks();
     }
     wait_for(&seen, BURST).await?;
     let burst_seconds = started.elapsed().as_secs_f64();
@@ -163,7 +167,7 @@ async fn enqueue_one(state: &AppState, tenant: TenantId, i: usize) -> anyhow::Re
     let mut tx = state.db().begin().await?;
     outbox::enqueue(&mut tx, tenant, &[event(i)], now_ms()).await?;
     tx.commit().await?;
-    state.wake_webhooks();
+    state.domain().wake_webhooks();
     Ok(())
 }
 

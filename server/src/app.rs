@@ -14,9 +14,9 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use gatehouse_domain::{Db, Domain, MasterKey};
+
 use crate::config::Config;
-use crate::crypto::MasterKey;
-use crate::db::Db;
 use crate::error::envelope_for_bare_errors;
 use crate::state::AppState;
 
@@ -38,7 +38,8 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let db = Db::connect(config.database_url.as_deref(), &config.data_dir).await?;
     let applied = db.migrate().await?;
     tracing::info!(dialect = db.dialect(), applied, "database ready");
-    Ok(AppState::new(db, master, config))
+    let domain = Domain::new(db, master, config.domain_settings());
+    Ok(AppState::new(domain, config))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -49,8 +50,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .nest("/dashboard", crate::dashboard::router())
         .nest("/sync/v1", crate::sync_api::router())
-        .nest("/admin/v1", crate::admin_api::router())
-        .nest("/api/v1", crate::rest_api::router())
+        .nest(
+            "/admin/v1",
+            crate::admin_api::router(crate::webhooks_api::for_admins()),
+        )
+        .nest(
+            "/api/v1",
+            crate::rest_api::router(crate::webhooks_api::for_integrators()),
+        )
         .fallback(|| async { crate::error::ApiError::not_found("this route") })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::map_response(envelope_for_bare_errors))
@@ -112,9 +119,8 @@ pub fn announce(listener: &TcpListener) -> anyhow::Result<String> {
 
 /// Serves until Ctrl-C or SIGTERM; live streams get a few seconds to close.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
-    let db = state.db().clone();
-    let webhooks = crate::webhooks::worker::spawn(state.clone());
-    let usage = state.clone();
+    let domain = state.domain().clone();
+    let webhooks = gatehouse_domain::webhooks::worker::spawn(domain.clone());
     // The peer address reaches handlers as `ConnectInfo` (API keys' IP allow-lists).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -128,10 +134,10 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         })
         .await?;
     webhooks.stop(Duration::from_secs(3)).await;
-    if let Err(e) = usage.api_key_usage().flush(&db).await {
+    if let Err(e) = domain.flush_usage().await {
         tracing::warn!(error = %e, "writing API key usage at shutdown failed");
     }
-    db.close().await;
+    domain.db().close().await;
     Ok(())
 }
 

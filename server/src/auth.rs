@@ -12,21 +12,18 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use gatehouse_core::TenantId;
 
-use crate::crypto::digest;
-use crate::db::devices::Device;
-use crate::db::{self, now_ms};
+use gatehouse_domain::api_keys::{self, ApiKey};
+use gatehouse_domain::devices::{self, Device, TokenRefusal};
+use gatehouse_domain::{sessions, Actor, Author, Permission};
+
 use crate::error::ApiError;
-use crate::permissions::{FeatureFlag, Permission};
-use crate::rest_api::rate_limit::DecisionSlot;
+use crate::rate_limit::DecisionSlot;
 use crate::state::AppState;
 
 /// The cookie that may carry an admin session (for the dashboard).
 pub const SESSION_COOKIE: &str = "gatehouse_session";
-/// A device's last-contact time is written at most this often by authentication alone.
-const TOUCH_INTERVAL_MS: i64 = 5_000;
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
@@ -62,30 +59,17 @@ impl FromRequestParts<AppState> for DeviceCaller {
                 "send the device token as Authorization: Bearer <token>",
             )
         })?;
-        let device = db::devices::find_by_token(state.db(), &digest(token))
-            .await?
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "unknown_token",
-                    "this device token is not known (rotated or never issued); pair the device again",
-                )
-            })?;
-        if device.revoked_at.is_some() {
-            return Err(ApiError::forbidden(
+        match devices::authenticate(state.domain(), token).await? {
+            Ok(device) => Ok(DeviceCaller(device)),
+            Err(TokenRefusal::Unknown) => Err(ApiError::unauthorized(
+                "unknown_token",
+                "this device token is not known (rotated or never issued); pair the device again",
+            )),
+            Err(TokenRefusal::Revoked) => Err(ApiError::forbidden(
                 "device_revoked",
                 "this device was revoked: erase its participant cache and keys, then pair again",
-            ));
+            )),
         }
-        let now = now_ms();
-        if device
-            .last_seen_at
-            .is_none_or(|t| now - t > TOUCH_INTERVAL_MS)
-        {
-            let mut tx = state.db().begin().await?;
-            db::devices::touch(&mut tx, device.tenant_id, device.id, now).await?;
-            tx.commit().await?;
-        }
-        Ok(DeviceCaller(device))
     }
 }
 
@@ -111,8 +95,13 @@ impl AdminCaller {
         }
     }
 
-    pub fn actor(&self) -> db::audit::Actor {
-        db::audit::Actor::User(self.user_id)
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user_id)
+    }
+
+    /// The caller as the author of a change.
+    pub fn author(&self) -> Author {
+        Author::new(self.tenant_id, self.actor())
     }
 }
 
@@ -128,7 +117,7 @@ impl FromRequestParts<AppState> for AdminCaller {
                     "sign in with POST /admin/v1/login and send Authorization: Bearer <session>",
                 )
             })?;
-        let user = db::users::session(state.db(), &digest(token), now_ms())
+        let user = sessions::user_of(state.domain(), token)
             .await?
             .ok_or_else(|| {
                 ApiError::unauthorized(
@@ -151,7 +140,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// A request made with a valid, unexpired, unrevoked API key.
 #[derive(Debug, Clone)]
 pub struct ApiCaller {
-    pub key: db::api_keys::ApiKey,
+    pub key: ApiKey,
 }
 
 impl ApiCaller {
@@ -160,23 +149,18 @@ impl ApiCaller {
     }
 
     /// The key as the author of changes in the audit log.
-    pub fn actor(&self) -> db::audit::Actor {
-        db::audit::Actor::ApiKey(self.key.id)
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey(self.key.id)
+    }
+
+    /// The key as the author of a change.
+    pub fn author(&self) -> Author {
+        Author::new(self.tenant_id(), self.actor())
     }
 
     /// Refuses with 403 unless the key's scopes allow `scope` (`resource:action`).
     pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        if crate::api_keys::allows(&self.key.scopes, scope) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "insufficient_scope",
-                format!(
-                    "this API key's scopes ({}) do not include {scope}",
-                    self.key.scopes.join(", ")
-                ),
-            ))
-        }
+        Ok(api_keys::require_scope(&self.key, scope)?)
     }
 }
 
@@ -196,77 +180,16 @@ impl FromRequestParts<AppState> for ApiCaller {
                     "send an API key as Authorization: Bearer <key> or X-API-Key: <key>",
                 )
             })?;
-        // The checksum catches typos and foreign tokens without touching the database.
-        if !crate::api_keys::well_formed(sent) {
-            return Err(ApiError::unauthorized(
-                "invalid_api_key",
-                "this is not a Gatehouse API key (they start with ghk_ and are 42 characters; \
-                 the last 6 are a checksum)",
-            ));
-        }
-        let (key, rest_api_on) = db::api_keys::find_for_request(state.db(), &digest(sent))
-            .await?
-            .ok_or_else(|| {
-                ApiError::unauthorized("unknown_api_key", "this API key is not known")
-            })?;
-        let now = now_ms();
-        if key.revoked_at.is_some() {
-            return Err(ApiError::unauthorized(
-                "api_key_revoked",
-                format!("API key {} was revoked", key.prefix),
-            ));
-        }
-        if key.expires_at.is_some_and(|t| t <= now) {
-            return Err(ApiError::unauthorized(
-                "api_key_expired",
-                format!("API key {} has expired", key.prefix),
-            ));
-        }
-        if !rest_api_on {
-            return Err(ApiError::forbidden(
-                "feature_disabled",
-                format!(
-                    "the REST API is switched off for this tenant (feature flag {}); \
-                     an administrator of the tenant can switch it on",
-                    FeatureFlag::RestApi
-                ),
-            ));
-        }
-        if !key.allowed_ips.is_empty() {
-            let client = parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip());
-            if !client.is_some_and(|ip| crate::api_keys::ip_allowed(&key.allowed_ips, ip)) {
-                return Err(ApiError::forbidden(
-                    "ip_not_allowed",
-                    format!(
-                        "API key {} may only be used from {}; this request came from {}",
-                        key.prefix,
-                        key.allowed_ips.join(", "),
-                        client.map_or("an unknown address".to_owned(), |ip| ip.to_string())
-                    ),
-                ));
-            }
-        }
-        let per_minute = u32::try_from(key.rate_limit_per_minute).unwrap_or(u32::MAX);
-        let decision = state
-            .rate_limits()
-            .check(key.id, per_minute, std::time::Instant::now());
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let key = api_keys::authenticate(state.domain(), sent, client).await?;
+        let (decision, allowed) = api_keys::take_request(state.domain(), &key);
         if let Some(slot) = parts.extensions.get::<DecisionSlot>() {
             slot.put(decision);
         }
-        if !decision.allowed {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!(
-                    "API key {} may make {per_minute} requests per minute; retry in {} s",
-                    key.prefix, decision.retry_after_seconds
-                ),
-            ));
-        }
-        state.api_key_usage().record(key.tenant_id, key.id, now);
+        allowed?;
         Ok(ApiCaller { key })
     }
 }

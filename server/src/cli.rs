@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use gatehouse_domain::demo;
+
 use crate::config::{Config, LogFormat, Overrides};
 
 #[derive(Debug, Parser)]
@@ -73,11 +75,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let state = crate::app::open(config).await?;
-            let demo = crate::demo::seed_or_load(&state).await?;
+            let demo = demo::seed_or_load(state.domain()).await?;
             let listener = crate::app::bind(state.config()).await?;
             let url = format!("http://{}", listener.local_addr()?);
-            let file = crate::demo::demo_file(&state, &demo, &url).await?;
-            crate::demo::write_demo_file(&state.config().data_dir, &file)?;
+            let file = demo::demo_file(state.domain(), &demo, &url).await?;
+            demo::write_demo_file(&state.config().data_dir, &file)?;
             crate::app::announce(&listener)?;
             crate::app::serve(listener, state).await
         }

@@ -123,6 +123,20 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+    /// What the domain needs of this configuration.
+    pub fn domain_settings(&self) -> gatehouse_domain::Settings {
+        gatehouse_domain::Settings {
+            pairing_code_ttl_seconds: self.pairing_code_ttl_seconds,
+            session_ttl_hours: self.session_ttl_hours,
+            webhooks: gatehouse_domain::webhooks::Settings {
+                allow_private: self.webhooks_allow_private,
+                retry_base_ms: self.webhooks_retry_base_ms,
+                timeout_ms: self.webhooks_timeout_ms,
+                device_offline_seconds: self.webhooks_device_offline_seconds,
+            },
+        }
+    }
+
     /// Reads the layers and validates the result. `env` is passed in so tests need not touch the
     /// process environment.
     pub fn load(

@@ -237,7 +237,7 @@ async fn each_tenant_sees_only_its_own_kiosk_records(backend: Backend) {
         uuid::Uuid::now_v7(),
     );
     let token = format!("other-kiosk-token-{}", uuid::Uuid::new_v4());
-    let token_hash = gatehouse_server::crypto::digest(&token);
+    let token_hash = gatehouse_domain::crypto::digest(&token);
     s.operator_sql(&format!(
             "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
              INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'KIOSK_MODE', 1);

@@ -61,9 +61,9 @@ fn seed_more(server: &Server, count: usize) -> Result<(), Box<dyn std::error::Er
     tokio::runtime::Runtime::new()?.block_on(async {
         let state = gatehouse_server::app::open(config).await?;
         let people =
-            gatehouse_server::demo::participants(event, plenary, vip, count, 0xf1_9e5_5eed);
+            gatehouse_domain::demo::participants(event, plenary, vip, count, 0xf1_9e5_5eed);
         let mut tx = state.db().begin().await?;
-        gatehouse_server::db::participants::insert_many(&mut tx, tenant, event, &people).await?;
+        gatehouse_db::participants::insert_many(&mut tx, tenant, event, &people).await?;
         tx.commit().await?;
         state.db().close().await;
         Ok::<(), Box<dyn std::error::Error>>(())

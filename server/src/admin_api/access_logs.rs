@@ -11,12 +11,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::AdminCaller;
-use crate::db::access_logs::{LogFilter, LogKey, StoredScan};
-use crate::db::{self, Db};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryParams;
-use crate::permissions::Permission;
 use crate::state::AppState;
+use gatehouse_domain::access_log::{self, LogFilter, LogKey, StoredScan};
+use gatehouse_domain::{Db, Permission};
 
 /// Largest JSON page.
 const MAX_LIST: i64 = 1_000;
@@ -69,7 +68,7 @@ pub async fn list(
     let event = super::event_of(&state, &caller, &id).await?;
     let filter = filter_from(&q)?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIST);
-    let scans = db::access_logs::page(
+    let scans = access_log::page(
         state.db(),
         caller.tenant_id,
         event.id,
@@ -159,7 +158,7 @@ pub async fn csv(
             c.started = true;
             out.push_str(CSV_HEADER);
         }
-        match db::access_logs::page(
+        match access_log::page(
             &c.db,
             c.tenant,
             c.event,

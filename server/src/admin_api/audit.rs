@@ -6,11 +6,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::AdminCaller;
-use crate::db;
 use crate::error::ApiResult;
 use crate::extract::QueryParams;
-use crate::permissions::Permission;
 use crate::state::AppState;
+use gatehouse_domain::{audit, Permission};
 
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
@@ -23,7 +22,7 @@ pub async fn recent(
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::AuditRead)?;
-    let entries = db::audit::recent(
+    let entries = audit::recent(
         state.db(),
         caller.tenant_id,
         q.limit.unwrap_or(100).clamp(1, 1000),

@@ -4,16 +4,15 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
+use gatehouse_domain::{events, layout, participants, Permission};
+
 use crate::auth::AdminCaller;
-use crate::db;
-use crate::db::audit;
 use crate::error::ApiResult;
-use crate::permissions::Permission;
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Value>> {
     caller.require(Permission::ParticipantsRead)?;
-    let events = db::events::list_events(state.db(), caller.tenant_id).await?;
+    let events = events::list_events(state.db(), caller.tenant_id).await?;
     Ok(Json(json!({ "events": events })))
 }
 
@@ -24,11 +23,11 @@ pub async fn show(
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::ParticipantsRead)?;
     let event = super::event_of(&state, &caller, &id).await?;
-    let zones = db::events::zones(state.db(), caller.tenant_id, event.id).await?;
-    let checkpoints = db::events::checkpoints(state.db(), caller.tenant_id, event.id).await?;
-    let categories = db::events::categories(state.db(), caller.tenant_id, event.id).await?;
-    let participants = db::participants::count(state.db(), caller.tenant_id, event.id).await?;
-    let feed_head = db::feed::head(state.db(), caller.tenant_id, event.id).await?;
+    let zones = layout::zones(state.db(), caller.tenant_id, event.id).await?;
+    let checkpoints = layout::checkpoints(state.db(), caller.tenant_id, event.id).await?;
+    let categories = events::categories(state.db(), caller.tenant_id, event.id).await?;
+    let participants = participants::count(state.db(), caller.tenant_id, event.id).await?;
+    let feed_head = events::feed_head(state.db(), caller.tenant_id, event.id).await?;
     Ok(Json(json!({
         "event": event,
         "zones": zones,
@@ -48,20 +47,6 @@ pub async fn rotate_key(
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::EventsManage)?;
     let event = super::event_of(&state, &caller, &id).await?;
-    let mut tx = state.db().begin().await?;
-    let key_id = db::keys::rotate(&mut tx, state.master(), caller.tenant_id, event.id).await?;
-    audit::record(
-        &mut tx,
-        caller.tenant_id,
-        &caller.actor(),
-        "ticket_key.rotated",
-        "event",
-        &event.id.to_string(),
-        None::<&()>,
-        Some(&json!({ "key_id": key_id })),
-    )
-    .await?;
-    tx.commit().await?;
-    state.layouts().invalidate(caller.tenant_id, event.id);
+    let key_id = events::rotate_key(state.domain(), &caller.author(), event.id).await?;
     Ok(Json(json!({ "event_id": event.id, "key_id": key_id })))
 }

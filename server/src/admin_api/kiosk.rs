@@ -9,17 +9,16 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::AdminCaller;
-use crate::db::{self, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryParams;
-use crate::permissions::{FeatureFlag, Permission};
 use crate::state::AppState;
+use gatehouse_domain::{kiosk, now_ms, tenants, FeatureFlag, Permission};
 
 const DAY_MS: i64 = 86_400_000;
 
 async fn authorize(state: &AppState, caller: &AdminCaller) -> ApiResult<()> {
     caller.require(Permission::OccupancyRead)?;
-    let features = db::tenants::features(state.db(), caller.tenant_id).await?;
+    let features = tenants::features(state.domain(), caller.tenant_id).await?;
     if !features.contains(&FeatureFlag::KioskMode) {
         return Err(ApiError::forbidden(
             "feature_disabled",
@@ -33,7 +32,7 @@ pub async fn devices(State(state): State<AppState>, caller: AdminCaller) -> ApiR
     authorize(&state, &caller).await?;
     let now = now_ms();
     let today = now - now.rem_euclid(DAY_MS);
-    let kiosks = db::kiosk::devices(state.db(), caller.tenant_id, today).await?;
+    let kiosks = kiosk::devices(state.db(), caller.tenant_id, today).await?;
     Ok(Json(json!({ "kiosks": kiosks, "since": today })))
 }
 
@@ -48,7 +47,7 @@ pub async fn sessions(
     QueryParams(q): QueryParams<SessionsQuery>,
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller).await?;
-    let sessions = db::kiosk::recent_sessions(
+    let sessions = kiosk::recent_sessions(
         state.db(),
         caller.tenant_id,
         q.limit.unwrap_or(100).clamp(1, 1000),
@@ -59,6 +58,6 @@ pub async fn sessions(
 
 pub async fn queue(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Json<Value>> {
     authorize(&state, &caller).await?;
-    let waiting = db::kiosk::waiting_tickets(state.db(), caller.tenant_id).await?;
+    let waiting = kiosk::waiting_tickets(state.db(), caller.tenant_id).await?;
     Ok(Json(json!({ "waiting": waiting })))
 }

@@ -5,7 +5,7 @@
 //! `{"error": {"code", "message"}}`.
 
 mod access_logs;
-pub mod api_keys;
+mod api_keys;
 mod audit;
 mod devices;
 mod events;
@@ -19,10 +19,9 @@ use axum::Router;
 
 use crate::state::AppState;
 
-pub use occupancy::{snapshot as occupancy_snapshot, OccupancySnapshot};
-pub use session::SESSION_TOKEN_PREFIX;
-
-pub fn router() -> Router<AppState> {
+/// The admin API's routes; `webhooks` (the subscription routes, a surface of their own) is
+/// merged in.
+pub fn router(webhooks: Router<AppState>) -> Router<AppState> {
     Router::new()
         .route("/login", post(session::login))
         .route("/me", get(session::me))
@@ -54,7 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api-keys/{id}/rotate", post(api_keys::rotate))
         .route("/api-keys/{id}/revoke", post(api_keys::revoke))
-        .merge(crate::webhooks::api::admin_router())
+        .merge(webhooks)
         .fallback(|| async { crate::error::ApiError::not_found("this admin API route") })
 }
 
@@ -65,7 +64,7 @@ pub(crate) async fn event_of(
     id: &str,
 ) -> crate::error::ApiResult<gatehouse_core::Event> {
     let event_id = crate::extract::path_id(id, "event")?;
-    crate::db::events::find_event(state.db(), caller.tenant_id, event_id)
+    gatehouse_domain::events::find_event(state.db(), caller.tenant_id, event_id)
         .await?
         .ok_or_else(|| crate::error::ApiError::not_found(&format!("event {id:?}")))
 }

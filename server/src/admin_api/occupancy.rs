@@ -9,71 +9,14 @@ use axum::extract::{Path, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
 use futures::Stream;
-use gatehouse_core::{EventId, TenantId, ZoneId};
-use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use gatehouse_domain::occupancy::{snapshot, OccupancySnapshot};
+use gatehouse_domain::Permission;
+
 use crate::auth::AdminCaller;
-use crate::db::{self, now_ms};
 use crate::error::ApiResult;
-use crate::permissions::Permission;
 use crate::state::AppState;
-
-/// One zone's head count.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ZoneOccupancy {
-    pub zone_id: ZoneId,
-    pub name: String,
-    pub capacity: Option<u32>,
-    /// People inside now (never below zero).
-    pub inside: i64,
-    pub ins: i64,
-    pub outs: i64,
-    /// At or over capacity (informational: gates never refuse for it).
-    pub full: bool,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct OccupancySnapshot {
-    pub event_id: EventId,
-    pub zones: Vec<ZoneOccupancy>,
-    pub server_time: i64,
-}
-
-/// The event's occupancy now.
-pub async fn snapshot(
-    db: &db::Db,
-    tenant: TenantId,
-    event: EventId,
-) -> Result<OccupancySnapshot, sqlx::Error> {
-    let zones = db::events::zones(db, tenant, event).await?;
-    let totals = db::occupancy::totals(db, tenant, event).await?;
-    let zones = zones
-        .into_iter()
-        .map(|z| {
-            let (ins, outs) = totals
-                .iter()
-                .find(|(id, _, _)| *id == z.id)
-                .map(|(_, i, o)| (*i, *o))
-                .unwrap_or((0, 0));
-            let inside = (ins - outs).max(0);
-            ZoneOccupancy {
-                zone_id: z.id,
-                name: z.name,
-                capacity: z.capacity,
-                inside,
-                ins,
-                outs,
-                full: z.capacity.is_some_and(|c| inside >= i64::from(c)),
-            }
-        })
-        .collect();
-    Ok(OccupancySnapshot {
-        event_id: event,
-        zones,
-        server_time: now_ms(),
-    })
-}
 
 pub async fn show(
     State(state): State<AppState>,
@@ -97,7 +40,7 @@ pub async fn stream(
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     caller.require(Permission::OccupancyRead)?;
     let event = super::event_of(&state, &caller, &id).await?;
-    let rx = state.subscribe();
+    let rx = state.domain().live().subscribe();
     let tenant = caller.tenant_id;
     let event_id = event.id;
     let stream = futures::stream::unfold(

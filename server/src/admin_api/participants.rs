@@ -8,12 +8,12 @@ use gatehouse_core::ParticipantStatus;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use gatehouse_domain::participants::{self, ListFilter};
+use gatehouse_domain::Permission;
+
 use crate::auth::AdminCaller;
-use crate::db::participants::ListFilter;
-use crate::db::{self, audit, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryParams};
-use crate::permissions::Permission;
 use crate::state::AppState;
 
 /// Largest page of the participant list.
@@ -50,9 +50,8 @@ pub async fn list(
         limit: q.limit.unwrap_or(100).clamp(1, MAX_LIST),
         offset: q.offset.unwrap_or(0).max(0),
     };
-    let participants =
-        db::participants::list(state.db(), caller.tenant_id, event.id, &filter).await?;
-    let total = db::participants::count(state.db(), caller.tenant_id, event.id).await?;
+    let participants = participants::list(state.db(), caller.tenant_id, event.id, &filter).await?;
+    let total = participants::count(state.db(), caller.tenant_id, event.id).await?;
     Ok(Json(
         json!({ "participants": participants, "total": total }),
     ))
@@ -65,7 +64,7 @@ pub async fn show(
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::ParticipantsRead)?;
     let pid = path_id(&id, "participant")?;
-    let participant = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
+    let participant = participants::find_any_event(state.db(), caller.tenant_id, pid)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
     Ok(Json(json!({ "participant": participant })))
@@ -78,38 +77,11 @@ pub async fn reissue(
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::ParticipantsManage)?;
     let pid = path_id(&id, "participant")?;
-    let current = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
+    let next = participants::reissue(state.domain(), &caller.author(), pid)
         .await?
-        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
-    if current.gate.credential_seq == u16::MAX {
-        return Err(ApiError::conflict(
-            "reissue_limit",
-            "this badge has been reissued as often as the ticket format allows",
-        ));
-    }
-    let ring = db::keys::ring(
-        state.db(),
-        state.master(),
-        caller.tenant_id,
-        current.gate.event_id,
-    )
-    .await?;
-    let mut tx = state.db().begin().await?;
-    let next = db::participants::reissue(&mut tx, caller.tenant_id, &current).await?;
-    audit::record(
-        &mut tx,
-        caller.tenant_id,
-        &caller.actor(),
-        "participant.badge_reissued",
-        "participant",
-        &id,
-        Some(&current),
-        Some(&next),
-    )
-    .await?;
-    let payload = crate::tickets::issue(&ring, &next.gate, now_ms())
-        .map_err(|e| ApiError::internal("seal a ticket", e))?;
-    tx.commit().await?;
+        .after
+        .record;
+    let payload = participants::ticket(state.domain(), caller.tenant_id, &next.gate).await?;
     Ok(Json(json!({
         "participant": next,
         "payload": payload,
@@ -125,23 +97,7 @@ pub async fn remove(
 ) -> ApiResult<Json<Value>> {
     caller.require(Permission::ParticipantsManage)?;
     let pid = path_id(&id, "participant")?;
-    let current = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
-    let mut tx = state.db().begin().await?;
-    db::participants::remove(&mut tx, caller.tenant_id, &current).await?;
-    audit::record(
-        &mut tx,
-        caller.tenant_id,
-        &caller.actor(),
-        "participant.removed",
-        "participant",
-        &id,
-        Some(&current),
-        None::<&()>,
-    )
-    .await?;
-    tx.commit().await?;
+    participants::remove(state.domain(), &caller.author(), pid).await?;
     Ok(Json(json!({ "removed": pid })))
 }
 
@@ -151,9 +107,10 @@ pub struct StatusBody {
     status: String,
 }
 
-/// Sets a participant's status (pending, approved, rejected, cancelled). Devices learn it at
-/// their next sync; webhooks announce `participant.status_changed` (and `participant.approved`
-/// or `participant.rejected`) from the same transaction.
+/// Sets a participant's status (pending, approved, rejected, cancelled) through the same path as
+/// every other change of a participant: devices learn it at their next sync, webhooks announce
+/// `participant.status_changed` (and `participant.approved` or `participant.rejected`), and
+/// `updated_since` readers of the REST API see it.
 pub async fn set_status(
     State(state): State<AppState>,
     caller: AdminCaller,
@@ -171,31 +128,8 @@ pub async fn set_status(
             ),
         )
     })?;
-    let current = db::participants::find_any_event(state.db(), caller.tenant_id, pid)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("participant {id:?}")))?;
-    if current.gate.status == status {
-        return Ok(Json(json!({ "participant": current, "changed": false })));
-    }
-    let mut tx = state.db().begin().await?;
-    let next = db::participants::set_status(&mut tx, caller.tenant_id, &current, status).await?;
-    audit::record(
-        &mut tx,
-        caller.tenant_id,
-        &caller.actor(),
-        "participant.status_changed",
-        "participant",
-        &id,
-        Some(&current),
-        Some(&next),
-    )
-    .await?;
-    let events = crate::webhooks::events::status_changed(&next.gate, current.gate.status);
-    let queued =
-        crate::webhooks::outbox::enqueue(&mut tx, caller.tenant_id, &events, now_ms()).await?;
-    tx.commit().await?;
-    if queued > 0 {
-        state.wake_webhooks();
-    }
-    Ok(Json(json!({ "participant": next, "changed": true })))
+    let change = participants::set_status(state.domain(), &caller.author(), pid, status).await?;
+    Ok(Json(
+        json!({ "participant": change.after.record, "changed": change.changed() }),
+    ))
 }

@@ -1,22 +1,17 @@
-//! `POST /admin/v1/login` and `GET /admin/v1/me`: sessions are random tokens kept as SHA-256
-//! digests; the password check (argon2) runs off the async threads.
+//! `POST /admin/v1/login` and `GET /admin/v1/me`: sign-in is the domain's
+//! ([`gatehouse_domain::sessions`]); the session token is answered in the body and as a cookie.
 
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use gatehouse_domain::{sessions, Permission};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AdminCaller, SESSION_COOKIE};
-use crate::crypto::{self, digest, new_token};
-use crate::db::{self, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
-use crate::permissions::Permission;
 use crate::state::AppState;
-
-/// Session tokens start with this.
-pub const SESSION_TOKEN_PREFIX: &str = "ghs_";
 
 #[derive(Debug, Deserialize)]
 pub struct LoginRequest {
@@ -43,41 +38,18 @@ pub async fn login(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let refused = || ApiError::unauthorized("invalid_credentials", "wrong email or password");
-    let user = db::users::find_for_login(state.db(), &req.email).await?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => crypto::verify_password(&password, &hash),
-        None => false,
-    })
-    .await
-    .map_err(|e| ApiError::internal("check a password", e))?;
-    let Some(user) = user.filter(|_| ok) else {
-        return Err(refused());
-    };
-    let token = new_token(SESSION_TOKEN_PREFIX);
-    let expires_at = now_ms() + state.config().session_ttl_hours * 3_600_000;
-    let mut tx = state.db().begin().await?;
-    db::users::create_session(
-        &mut tx,
-        user.tenant_id,
-        user.id,
-        &digest(&token),
-        expires_at,
-    )
-    .await?;
-    tx.commit().await?;
-    let me = db::users::session(state.db(), &digest(&token), now_ms())
+    let session = sessions::sign_in(state.domain(), &req.email, &req.password)
         .await?
-        .ok_or_else(|| ApiError::internal("read back a session", "missing"))?;
+        .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "wrong email or password"))?;
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        session.token,
         state.config().session_ttl_hours * 3600
     );
+    let me = session.user;
     let body = LoginResponse {
-        token,
-        expires_at,
+        token: session.token,
+        expires_at: session.expires_at,
         user: Me {
             id: me.user_id,
             email: me.email,

@@ -16,11 +16,11 @@ use super::html::{
 };
 use super::overview::event_of;
 use super::session::DashboardUser;
-use crate::db;
-use crate::db::access_logs::{LogFilter, LogKey};
-use crate::db::participants::ListFilter;
+use gatehouse_domain::access_log::{self, LogFilter, LogKey};
+use gatehouse_domain::participants::{self, ListFilter};
+use gatehouse_domain::{devices, layout, Permission};
+
 use crate::extract::QueryParams;
-use crate::permissions::Permission;
 use crate::state::AppState;
 
 /// Rows per page.
@@ -96,9 +96,9 @@ pub async fn show(
     let event = event_of(&state, &user, &id).await?;
     let tenant = user.caller.tenant_id;
     let db = state.db();
-    let checkpoints = db::events::checkpoints(db, tenant, event.id).await?;
-    let zones = db::events::zones(db, tenant, event.id).await?;
-    let devices = db::devices::list(db, tenant, event.id).await?;
+    let checkpoints = layout::checkpoints(db, tenant, event.id).await?;
+    let zones = layout::zones(db, tenant, event.id).await?;
+    let devices = devices::list(db, tenant, event.id).await?;
 
     let bad = |what: &str| PageError::bad_input(format!("{what} Change the filter and try again."));
     let checkpoint: Option<CheckpointId> = match q.checkpoint.as_str() {
@@ -129,14 +129,14 @@ pub async fn show(
             .participant
             .parse()
             .map_err(|_| bad("That participant does not exist."))?;
-        let p = db::participants::find(db, tenant, event.id, pid)
+        let p = participants::find(db, tenant, event.id, pid)
             .await?
             .ok_or_else(|| bad("That participant does not exist."))?;
         Who::One(pid, p.gate.full_name)
     } else if let Some(p) = super::participants::by_code(db, tenant, event.id, &q.q).await? {
         Who::One(p.gate.id, p.gate.full_name)
     } else if !q.q.trim().is_empty() {
-        let found = db::participants::list(
+        let found = participants::list(
             db,
             tenant,
             event.id,
@@ -218,18 +218,12 @@ pub async fn show(
             if let Who::One(_, name) = &who {
                 let _ = write!(content, "<p>Scans of <strong>{}</strong>.</p>", esc(name));
             }
-            let rows = db::access_logs::page_before(
-                db,
-                tenant,
-                event.id,
-                &filter,
-                after.as_ref(),
-                PAGE_SIZE,
-            )
-            .await?;
+            let rows =
+                access_log::page_before(db, tenant, event.id, &filter, after.as_ref(), PAGE_SIZE)
+                    .await?;
             let ids: Vec<ParticipantId> =
                 rows.iter().filter_map(|r| r.log.participant_id).collect();
-            let names = db::participants::names(db, tenant, &ids).await?;
+            let names = participants::names(db, tenant, &ids).await?;
             let cp_names: HashMap<_, _> = checkpoints
                 .iter()
                 .map(|c| (c.id, c.name.as_str()))

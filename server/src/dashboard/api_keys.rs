@@ -1,8 +1,8 @@
 //! The organisation's API keys for integrators: each key's scopes, rate limit, where it may be
 //! used from, expiry, state and use (count and last use); create one (the secret is shown on
 //! that page only), rotate one with a grace period for the old secret, revoke one. Everything
-//! goes through the admin API's key functions, so the checks, the audit log and the answers are
-//! the same; every page and action needs `api-keys:manage`.
+//! goes through the domain's key functions, as the admin API does, so the checks, the audit log
+//! and the answers are the same; every page and action needs `api-keys:manage`.
 
 use std::fmt::Write as _;
 
@@ -12,12 +12,10 @@ use serde::Deserialize;
 
 use super::html::{ago, csrf_field, esc, page, parse_utc, utc, Html, Nav, PageError, PageResult};
 use super::session::{CsrfForm, DashboardUser};
-use crate::admin_api::api_keys::{self as keys, NewKey};
-use crate::api_keys::{ACTIONS, RESOURCES};
-use crate::db::api_keys::ApiKey;
-use crate::db::{self, now_ms};
-use crate::error::ApiError;
-use crate::permissions::{FeatureFlag, Permission};
+use gatehouse_domain::api_keys::format::{ACTIONS, RESOURCES};
+use gatehouse_domain::api_keys::{self as keys, ApiKey, NewKey};
+use gatehouse_domain::{now_ms, tenants, DomainError, FeatureFlag, Permission};
+
 use crate::state::AppState;
 
 const ACTION: &str = "manage API keys";
@@ -32,8 +30,8 @@ const GRACES: &[(i64, &str)] = &[
 ];
 
 /// A refusal from the key functions as a page that says what to change.
-fn refused(what: &str, e: ApiError) -> PageError {
-    PageError::new(e.status, what, e.message)
+fn refused(what: &str, e: DomainError) -> PageError {
+    PageError::new(crate::error::status_of(e.kind), what, e.message)
 }
 
 /// Where a key stands, as a word for the table and a class for its row.
@@ -49,15 +47,14 @@ fn state_of(k: &ApiKey, now: i64) -> (String, &'static str) {
 }
 
 async fn rest_api_on(state: &AppState, user: &DashboardUser) -> PageResult<bool> {
-    let features = db::tenants::features(state.db(), user.caller.tenant_id).await?;
-    Ok(features.contains(&FeatureFlag::RestApi))
+    Ok(tenants::has(state.domain(), user.caller.tenant_id, FeatureFlag::RestApi).await?)
 }
 
 pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageResult<Html> {
     user.require(Permission::ApiKeysManage, ACTION)?;
     // Uses counted in memory first, so the table shows every request made until now.
-    state.api_key_usage().flush(state.db()).await?;
-    let list = db::api_keys::list(state.db(), user.caller.tenant_id).await?;
+    state.domain().flush_usage().await?;
+    let list = keys::list(state.db(), user.caller.tenant_id).await?;
     let csrf = csrf_field(&user.csrf);
     let now = now_ms();
     let mut content = String::new();
@@ -243,9 +240,14 @@ pub async fn create(
 ) -> PageResult<Html> {
     user.require(Permission::ApiKeysManage, ACTION)?;
     let new = new_key(&form)?;
-    let (stored, secret) = keys::create_key(&state, &user.caller, &new)
-        .await
-        .map_err(|e| refused("The key was not created", e))?;
+    let (stored, secret) = keys::create(
+        state.domain(),
+        &user.caller.author(),
+        &user.caller.email,
+        &new,
+    )
+    .await
+    .map_err(|e| refused("The key was not created", e))?;
     Ok(secret_page(&user, "API key created", &stored, &secret, ""))
 }
 
@@ -266,9 +268,15 @@ pub async fn rotate(
 ) -> PageResult<Html> {
     user.require(Permission::ApiKeysManage, ACTION)?;
     let id = key_id(&id)?;
-    let (fresh, secret, previous) = keys::rotate_key(&state, &user.caller, id, form.grace_seconds)
-        .await
-        .map_err(|e| refused("The key was not rotated", e))?;
+    let (fresh, secret, previous) = keys::rotate(
+        state.domain(),
+        &user.caller.author(),
+        &user.caller.email,
+        id,
+        form.grace_seconds,
+    )
+    .await
+    .map_err(|e| refused("The key was not rotated", e))?;
     let until = previous
         .expires_at
         .map(utc)
@@ -296,7 +304,7 @@ pub async fn revoke(
 ) -> PageResult<Response> {
     user.require(Permission::ApiKeysManage, ACTION)?;
     let id = key_id(&id)?;
-    keys::revoke_key(&state, &user.caller, id)
+    keys::revoke(state.domain(), &user.caller.author(), id)
         .await
         .map_err(|e| refused("The key was not revoked", e))?;
     Ok(Redirect::to("/dashboard/api-keys").into_response())

@@ -7,19 +7,14 @@ use std::fmt::Write as _;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use gatehouse_core::DeviceId;
+use gatehouse_domain::devices::{self, MAX_NAME_LEN};
+use gatehouse_domain::{now_ms, Permission};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::html::{ago, csrf_field, esc, page, qr_svg, utc, Html, Nav, PageError, PageResult};
 use super::overview::{event_of, DeviceStatus};
 use super::session::{CsrfForm, DashboardUser};
-use crate::crypto::{digest, new_pairing_code, normalize_pairing_code};
-use crate::db::{self, audit, now_ms};
-use crate::permissions::Permission;
 use crate::state::AppState;
-
-/// Longest device name accepted (as in the admin API).
-const MAX_NAME_LEN: usize = 120;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -28,7 +23,7 @@ pub async fn list(
 ) -> PageResult<Html> {
     user.require(Permission::OccupancyRead, "see the devices")?;
     let event = event_of(&state, &user, &id).await?;
-    let devices = db::devices::list(state.db(), user.caller.tenant_id, event.id).await?;
+    let devices = devices::list(state.db(), user.caller.tenant_id, event.id).await?;
     let now = now_ms();
     let manage = user.can(Permission::DevicesManage);
     let mut content = String::new();
@@ -121,36 +116,16 @@ pub async fn create(
 ) -> PageResult<Html> {
     user.require(Permission::DevicesManage, "pair devices")?;
     let event = event_of(&state, &user, &id).await?;
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(PageError::bad_input(format!(
-            "Give the device a name of 1 to {MAX_NAME_LEN} characters."
-        )));
-    }
-    let code = new_pairing_code();
-    let expires_at = now_ms() + state.config().pairing_code_ttl_seconds * 1000;
-    let mut tx = state.db().begin().await?;
-    let device_id = db::devices::create(
-        &mut tx,
-        user.caller.tenant_id,
-        event.id,
-        name,
-        &digest(&normalize_pairing_code(&code)),
-        expires_at,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        user.caller.tenant_id,
-        &user.caller.actor(),
-        "device.created",
-        "device",
-        &device_id.to_string(),
-        None::<&()>,
-        Some(&json!({ "name": name, "event_id": event.id, "via": "dashboard" })),
-    )
-    .await?;
-    tx.commit().await?;
+    let (device, pairing) =
+        devices::create(state.domain(), &user.caller.author(), event.id, &form.name)
+            .await
+            .map_err(|e| match e.code {
+                "invalid_name" => PageError::bad_input(format!(
+                    "Give the device a name of 1 to {MAX_NAME_LEN} characters."
+                )),
+                _ => e.into(),
+            })?;
+    let (name, code, expires_at) = (&device.name, &pairing.code, pairing.expires_at);
     let content = format!(
         "<section class=\"pairing card\"><p>Device <strong>{name}</strong> was created. On the gate, \
          choose <em>Pair</em> and type this code or scan the QR. The code works once and expires \
@@ -159,8 +134,8 @@ pub async fn create(
          <p><a href=\"/dashboard/events/{eid}/devices\">Back to the devices</a></p></section>",
         name = esc(name),
         expires = utc(expires_at),
-        code = esc(&code),
-        qr = qr_svg(&code, "pairing code QR"),
+        code = esc(code),
+        qr = qr_svg(code, "pairing code QR"),
         eid = event.id,
     );
     let eid = event.id.to_string();
@@ -178,24 +153,11 @@ pub async fn revoke(
     user.require(Permission::DevicesManage, "revoke devices")?;
     let not_found = || PageError::not_found(&format!("Device {id:?}"));
     let device_id: DeviceId = id.parse().map_err(|_| not_found())?;
-    let before = db::devices::find(state.db(), user.caller.tenant_id, device_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let mut tx = state.db().begin().await?;
-    if db::devices::revoke(&mut tx, user.caller.tenant_id, device_id, now_ms()).await? {
-        audit::record(
-            &mut tx,
-            user.caller.tenant_id,
-            &user.caller.actor(),
-            "device.revoked",
-            "device",
-            &id,
-            Some(&before),
-            None::<&()>,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    state.notify(before.event_id);
-    Ok(Redirect::to(&format!("/dashboard/events/{}/devices", before.event_id)).into_response())
+    let after = devices::revoke(state.domain(), &user.caller.author(), device_id)
+        .await
+        .map_err(|e| match e.kind {
+            gatehouse_domain::ErrorKind::NotFound => not_found(),
+            _ => e.into(),
+        })?;
+    Ok(Redirect::to(&format!("/dashboard/events/{}/devices", after.event_id)).into_response())
 }

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use gatehouse_domain::{DbError, DomainError, ErrorKind};
+
 use crate::error::ApiError;
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -202,8 +204,8 @@ impl PageError {
     }
 }
 
-impl From<sqlx::Error> for PageError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<DbError> for PageError {
+    fn from(e: DbError) -> Self {
         tracing::error!(error = %e, "dashboard query failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -216,6 +218,25 @@ impl From<sqlx::Error> for PageError {
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         Self::new(e.status, "Something went wrong", e.message)
+    }
+}
+
+/// A domain refusal as a page: its sentence, under a title that says what kind it is.
+impl From<DomainError> for PageError {
+    fn from(e: DomainError) -> Self {
+        let title = match e.kind {
+            ErrorKind::BadRequest | ErrorKind::Invalid => "Please check the form",
+            ErrorKind::NotFound => "Not found",
+            ErrorKind::Conflict => "Not possible now",
+            ErrorKind::Forbidden | ErrorKind::Unauthenticated => "Not allowed",
+            _ => "Something went wrong",
+        };
+        let status = match e.kind {
+            // A form's refusal is a 400 page, as the dashboard's own checks answer.
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            kind => crate::error::status_of(kind),
+        };
+        Self::new(status, title, e.message)
     }
 }
 

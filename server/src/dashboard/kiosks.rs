@@ -19,9 +19,9 @@ use serde::Serialize;
 use super::html::{ago, csrf_field, esc, page, utc, Html, Nav, PageError, PageResult};
 use super::overview::{fragment, live_stream, OFFLINE_AFTER_MS};
 use super::session::{CsrfForm, DashboardUser, Empty};
-use crate::db::kiosk::{KioskDevice, SessionView, TicketStatus, TicketView};
-use crate::db::{self, audit, now_ms, Db};
-use crate::permissions::{FeatureFlag, Permission};
+use gatehouse_domain::kiosk::{self, KioskDevice, SessionView, TicketStatus, TicketView};
+use gatehouse_domain::{events, now_ms, Db, ErrorKind, Permission};
+
 use crate::state::AppState;
 
 /// Visits listed on the page.
@@ -30,8 +30,10 @@ const DAY_MS: i64 = 86_400_000;
 
 /// The tenant must have kiosk mode switched on.
 async fn require_kiosk_mode(state: &AppState, user: &DashboardUser) -> PageResult<()> {
-    let features = db::tenants::features(state.db(), user.caller.tenant_id).await?;
-    if !features.contains(&FeatureFlag::KioskMode) {
+    if kiosk::require_kiosk_mode(state.domain(), user.caller.tenant_id)
+        .await
+        .is_err()
+    {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             "Kiosk mode is off",
@@ -88,7 +90,7 @@ pub async fn live(
     user.require(Permission::OccupancyRead, "see the kiosks")?;
     require_kiosk_mode(&state, &user).await?;
     let tenant = user.caller.tenant_id;
-    let events: HashSet<EventId> = db::events::list_events(state.db(), tenant)
+    let events: HashSet<EventId> = events::list_events(state.db(), tenant)
         .await?
         .into_iter()
         .map(|e| e.id)
@@ -118,12 +120,12 @@ async fn fragments(
     tenant: TenantId,
     csrf: &str,
     manage: bool,
-) -> Result<Fragments, sqlx::Error> {
+) -> Result<Fragments, gatehouse_domain::DbError> {
     let now = now_ms();
     let today = now - now.rem_euclid(DAY_MS);
-    let kiosks = db::kiosk::devices(db, tenant, today).await?;
-    let waiting = db::kiosk::waiting_tickets(db, tenant).await?;
-    let sessions = db::kiosk::recent_sessions(db, tenant, RECENT_SESSIONS).await?;
+    let kiosks = kiosk::devices(db, tenant, today).await?;
+    let waiting = kiosk::waiting_tickets(db, tenant).await?;
+    let sessions = kiosk::recent_sessions(db, tenant, RECENT_SESSIONS).await?;
     let csrf = manage.then(|| csrf_field(csrf));
     Ok(Fragments {
         html: vec![
@@ -304,37 +306,16 @@ async fn set_status(
 ) -> PageResult<Response> {
     user.require(Permission::KioskManage, "change queue tickets")?;
     require_kiosk_mode(state, user).await?;
-    let tenant = user.caller.tenant_id;
     let not_found = || PageError::not_found(&format!("Queue ticket {id:?}"));
     let ticket_id: QueueTicketId = id.parse().map_err(|_| not_found())?;
-    let before = db::kiosk::find_ticket(state.db(), tenant, ticket_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let mut tx = state.db().begin().await?;
-    if !db::kiosk::set_ticket_status(&mut tx, tenant, ticket_id, status, now_ms()).await? {
-        return Err(PageError::new(
-            StatusCode::CONFLICT,
-            "Ticket already dealt with",
-            format!(
-                "Ticket {} is {} already: only a waiting ticket can be marked served or cancelled.",
-                before.label, before.status
-            ),
-        ));
-    }
-    audit::record(
-        &mut tx,
-        tenant,
-        &user.caller.actor(),
-        &format!("queue_ticket.{}", status.as_str()),
-        "queue_ticket",
-        id,
-        Some(&before),
-        Some(&serde_json::json!({ "status": status.as_str() })),
-    )
-    .await?;
-    tx.commit().await?;
-    if let Ok(event) = before.event_id.parse::<EventId>() {
-        state.notify(event);
-    }
+    kiosk::set_ticket_status(state.domain(), &user.caller.author(), ticket_id, status)
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::NotFound => not_found(),
+            ErrorKind::Conflict => {
+                PageError::new(StatusCode::CONFLICT, "Ticket already dealt with", e.message)
+            }
+            _ => e.into(),
+        })?;
     Ok(Redirect::to("/dashboard/kiosks").into_response())
 }

@@ -1,27 +1,22 @@
 //! Checkpoints and zones of an event: list them, create them, edit a zone's capacity, disable or
-//! enable a checkpoint or a whole zone (all the checkpoints into it). Every change reaches the gates through the change feed (the `db` helpers
-//! publish it) and the server's own scan path through the layout cache. Seeing needs
-//! `participants:read`; changing needs `events:manage`.
+//! enable a checkpoint or a whole zone (all the checkpoints into it). Every change is the
+//! domain's ([`gatehouse_domain::layout`]): it reaches the gates through the change feed and the
+//! server's own check-ins through the layout cache. Seeing needs `participants:read`; changing
+//! needs `events:manage`.
 
 use std::fmt::Write as _;
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use gatehouse_core::{Checkpoint, CheckpointId, Direction, Event, Zone, ZoneId};
+use gatehouse_core::{CheckpointId, Direction, Event, ZoneId};
+use gatehouse_domain::layout::{self, MAX_CAPACITY, MAX_NAME_LEN};
+use gatehouse_domain::Permission;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::html::{csrf_field, esc, page, Html, Nav, PageError, PageResult};
 use super::overview::event_of;
 use super::session::{CsrfForm, DashboardUser};
-use crate::db::{self, audit};
-use crate::permissions::Permission;
 use crate::state::AppState;
-
-/// Longest zone or checkpoint name.
-const MAX_NAME_LEN: usize = 120;
-/// Largest capacity a zone may have.
-const MAX_CAPACITY: u32 = 10_000_000;
 
 const DIRECTIONS: [Direction; 3] = [Direction::Entry, Direction::Exit, Direction::Both];
 
@@ -33,8 +28,8 @@ pub async fn show(
     user.require(Permission::ParticipantsRead, "see the event's layout")?;
     let event = event_of(&state, &user, &id).await?;
     let tenant = user.caller.tenant_id;
-    let zones = db::events::zones(state.db(), tenant, event.id).await?;
-    let checkpoints = db::events::checkpoints(state.db(), tenant, event.id).await?;
+    let zones = layout::zones(state.db(), tenant, event.id).await?;
+    let checkpoints = layout::checkpoints(state.db(), tenant, event.id).await?;
     let manage = user.can(Permission::EventsManage);
     let csrf = csrf_field(&user.csrf);
     let eid = event.id;
@@ -192,29 +187,14 @@ pub async fn show(
     )))
 }
 
-fn valid_name(name: &str) -> PageResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(PageError::bad_input(format!(
-            "Give it a name of 1 to {MAX_NAME_LEN} characters."
-        )));
-    }
-    Ok(name.to_string())
-}
-
 fn valid_capacity(text: &str) -> PageResult<Option<u32>> {
     match text.trim() {
         "" => Ok(None),
-        t => t
-            .parse::<u32>()
-            .ok()
-            .filter(|c| *c <= MAX_CAPACITY)
-            .map(Some)
-            .ok_or_else(|| {
-                PageError::bad_input(format!(
-                    "Capacity must be a whole number from 0 to {MAX_CAPACITY}, or empty for none."
-                ))
-            }),
+        t => t.parse::<u32>().ok().map(Some).ok_or_else(|| {
+            PageError::bad_input(format!(
+                "Capacity must be a whole number from 0 to {MAX_CAPACITY}, or empty for none."
+            ))
+        }),
     }
 }
 
@@ -238,30 +218,12 @@ pub async fn create_zone(
 ) -> PageResult<Response> {
     user.require(Permission::EventsManage, "change the event's layout")?;
     let event = event_of(&state, &user, &id).await?;
-    let zone = Zone {
-        id: ZoneId(uuid::Uuid::now_v7()),
-        event_id: event.id,
-        name: valid_name(&form.name)?,
+    let new = layout::NewZone {
+        name: form.name,
         capacity: valid_capacity(&form.capacity)?,
         multiple_entry: form.multiple_entry == "1",
     };
-    let tenant = user.caller.tenant_id;
-    let mut tx = state.db().begin().await?;
-    db::events::create_zone(&mut tx, tenant, &zone).await?;
-    audit::record(
-        &mut tx,
-        tenant,
-        &user.caller.actor(),
-        "zone.created",
-        "zone",
-        &zone.id.to_string(),
-        None::<&()>,
-        Some(&zone),
-    )
-    .await?;
-    tx.commit().await?;
-    state.layouts().invalidate(tenant, event.id);
-    state.notify(event.id);
+    layout::create_zone(state.domain(), &user.caller.author(), event.id, new).await?;
     Ok(back(&event))
 }
 
@@ -278,32 +240,17 @@ pub async fn update_zone(
 ) -> PageResult<Response> {
     user.require(Permission::EventsManage, "change the event's layout")?;
     let event = event_of(&state, &user, &id).await?;
-    let tenant = user.caller.tenant_id;
     let not_found = || PageError::not_found(&format!("Zone {zone_id:?}"));
     let zid: ZoneId = zone_id.parse().map_err(|_| not_found())?;
-    let before = db::events::find_zone(state.db(), tenant, event.id, zid)
-        .await?
-        .ok_or_else(not_found)?;
-    let after = Zone {
-        capacity: valid_capacity(&form.capacity)?,
-        ..before.clone()
-    };
-    let mut tx = state.db().begin().await?;
-    db::events::update_zone(&mut tx, tenant, &after).await?;
-    audit::record(
-        &mut tx,
-        tenant,
-        &user.caller.actor(),
-        "zone.updated",
-        "zone",
-        &zone_id,
-        Some(&before),
-        Some(&after),
+    let capacity = valid_capacity(&form.capacity)?;
+    layout::set_zone_capacity(
+        state.domain(),
+        &user.caller.author(),
+        event.id,
+        zid,
+        capacity,
     )
     .await?;
-    tx.commit().await?;
-    state.layouts().invalidate(tenant, event.id);
-    state.notify(event.id);
     Ok(back(&event))
 }
 
@@ -321,39 +268,18 @@ pub async fn create_checkpoint(
 ) -> PageResult<Response> {
     user.require(Permission::EventsManage, "change the event's layout")?;
     let event = event_of(&state, &user, &id).await?;
-    let tenant = user.caller.tenant_id;
-    let zone_id: ZoneId = form
+    let zone: ZoneId = form
         .zone
         .parse()
         .map_err(|_| PageError::bad_input("Choose a zone of this event."))?;
-    db::events::find_zone(state.db(), tenant, event.id, zone_id)
-        .await?
-        .ok_or_else(|| PageError::bad_input("Choose a zone of this event."))?;
     let direction = Direction::parse(&form.direction)
         .ok_or_else(|| PageError::bad_input("Choose entry, exit or both."))?;
-    let cp = Checkpoint {
-        id: CheckpointId(uuid::Uuid::now_v7()),
-        event_id: event.id,
-        zone_id,
-        name: valid_name(&form.name)?,
+    let new = layout::NewCheckpoint {
+        name: form.name,
+        zone,
         direction,
-        active: true,
     };
-    let mut tx = state.db().begin().await?;
-    db::events::create_checkpoint(&mut tx, tenant, &cp).await?;
-    audit::record(
-        &mut tx,
-        tenant,
-        &user.caller.actor(),
-        "checkpoint.created",
-        "checkpoint",
-        &cp.id.to_string(),
-        None::<&()>,
-        Some(&json!(cp)),
-    )
-    .await?;
-    tx.commit().await?;
-    state.layouts().invalidate(tenant, event.id);
+    layout::create_checkpoint(state.domain(), &user.caller.author(), event.id, new).await?;
     Ok(back(&event))
 }
 
@@ -369,53 +295,12 @@ pub async fn set_checkpoint_active(
 ) -> PageResult<Response> {
     user.require(Permission::EventsManage, "change the event's layout")?;
     let event = event_of(&state, &user, &id).await?;
-    let tenant = user.caller.tenant_id;
     let not_found = || PageError::not_found(&format!("Checkpoint {checkpoint_id:?}"));
     let cid: CheckpointId = checkpoint_id.parse().map_err(|_| not_found())?;
-    let before = db::events::find_checkpoint(state.db(), tenant, event.id, cid)
-        .await?
-        .ok_or_else(not_found)?;
-    set_active(&state, &user, &event, before, form.active == "1").await?;
+    let active = form.active == "1";
+    layout::set_checkpoint_active(state.domain(), &user.caller.author(), event.id, cid, active)
+        .await?;
     Ok(back(&event))
-}
-
-/// Turns one checkpoint on or off (audited, published to the gates' feed by the `db` helper) and
-/// drops the event's cached layout. Does nothing when it is already so.
-async fn set_active(
-    state: &AppState,
-    user: &DashboardUser,
-    event: &Event,
-    before: Checkpoint,
-    active: bool,
-) -> PageResult<()> {
-    if before.active == active {
-        return Ok(());
-    }
-    let tenant = user.caller.tenant_id;
-    let after = Checkpoint {
-        active,
-        ..before.clone()
-    };
-    let mut tx = state.db().begin().await?;
-    db::events::update_checkpoint(&mut tx, tenant, &after).await?;
-    audit::record(
-        &mut tx,
-        tenant,
-        &user.caller.actor(),
-        if after.active {
-            "checkpoint.enabled"
-        } else {
-            "checkpoint.disabled"
-        },
-        "checkpoint",
-        &after.id.to_string(),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    state.layouts().invalidate(tenant, event.id);
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -432,16 +317,9 @@ pub async fn set_zone_active(
 ) -> PageResult<Response> {
     user.require(Permission::EventsManage, "change the event's layout")?;
     let event = event_of(&state, &user, &id).await?;
-    let tenant = user.caller.tenant_id;
     let not_found = || PageError::not_found(&format!("Zone {zone_id:?}"));
     let zid: ZoneId = zone_id.parse().map_err(|_| not_found())?;
-    db::events::find_zone(state.db(), tenant, event.id, zid)
-        .await?
-        .ok_or_else(not_found)?;
     let active = form.active == "1";
-    let checkpoints = db::events::checkpoints(state.db(), tenant, event.id).await?;
-    for c in checkpoints.into_iter().filter(|c| c.zone_id == zid) {
-        set_active(&state, &user, &event, c, active).await?;
-    }
+    layout::set_zone_active(state.domain(), &user.caller.author(), event.id, zid, active).await?;
     Ok(back(&event))
 }

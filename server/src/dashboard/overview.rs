@@ -19,10 +19,10 @@ use tokio::time::Instant;
 
 use super::html::{ago, esc, page, utc, Fill, Html, Nav, PageError, PageResult};
 use super::session::DashboardUser;
-use crate::admin_api::{occupancy_snapshot, OccupancySnapshot};
-use crate::db::devices::Device;
-use crate::db::{self, now_ms, Db};
-use crate::permissions::Permission;
+use gatehouse_domain::devices::{self, Device};
+use gatehouse_domain::occupancy::{snapshot as occupancy_snapshot, OccupancySnapshot};
+use gatehouse_domain::{access_log, events, now_ms, Db, Permission};
+
 use crate::state::AppState;
 
 /// A paired device that has not called for this long is shown offline (devices sync every few
@@ -42,14 +42,14 @@ const MIN_GAP: Duration = Duration::from_millis(400);
 pub async fn event_of(state: &AppState, user: &DashboardUser, id: &str) -> PageResult<Event> {
     let not_found = || PageError::not_found(&format!("Event {id:?}"));
     let event_id: EventId = id.parse().map_err(|_| not_found())?;
-    db::events::find_event(state.db(), user.caller.tenant_id, event_id)
+    events::find_event(state.db(), user.caller.tenant_id, event_id)
         .await?
         .ok_or_else(not_found)
 }
 
 /// `/dashboard`: straight to the overview when there is one event, else a list.
 pub async fn home(State(state): State<AppState>, user: DashboardUser) -> PageResult<Response> {
-    let events = db::events::list_events(state.db(), user.caller.tenant_id).await?;
+    let events = events::list_events(state.db(), user.caller.tenant_id).await?;
     if let [only] = events.as_slice() {
         return Ok(Redirect::to(&format!("/dashboard/events/{}", only.id)).into_response());
     }
@@ -303,13 +303,13 @@ pub async fn fragments(
     db: &Db,
     tenant: TenantId,
     event: EventId,
-) -> Result<Fragments, sqlx::Error> {
+) -> Result<Fragments, gatehouse_domain::DbError> {
     let now = now_ms();
     let occupancy = occupancy_snapshot(db, tenant, event).await?;
-    let devices = db::devices::list(db, tenant, event).await?;
+    let devices = devices::list(db, tenant, event).await?;
     let since = (now / BUCKET_MS - (BUCKETS - 1)) * BUCKET_MS;
-    let buckets = db::access_logs::entries_per_bucket(db, tenant, event, since, BUCKET_MS).await?;
-    let duplicates = db::access_logs::offline_duplicates(db, tenant, event).await?;
+    let buckets = access_log::entries_per_bucket(db, tenant, event, since, BUCKET_MS).await?;
+    let duplicates = access_log::offline_duplicates(db, tenant, event).await?;
     let offline_devices = devices
         .iter()
         .filter(|d| DeviceStatus::of(d, now) == DeviceStatus::Offline)
@@ -400,9 +400,9 @@ pub(super) fn live_stream<T, Fut>(
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>>
 where
     T: Serialize,
-    Fut: std::future::Future<Output = Result<T, sqlx::Error>> + Send,
+    Fut: std::future::Future<Output = Result<T, gatehouse_domain::DbError>> + Send,
 {
-    let rx = state.subscribe();
+    let rx = state.domain().live().subscribe();
     let stream = futures::stream::unfold(
         (state, rx, None::<Instant>, user, wants, read),
         move |(state, mut rx, last, user, wants, read)| async move {
@@ -425,7 +425,7 @@ where
                     Err(TryRecvError::Empty | TryRecvError::Closed)
                 ) {}
                 // Signing out (or the session expiring) ends the stream too.
-                if !user.still_signed_in(state.db()).await.unwrap_or(true) {
+                if !user.still_signed_in(&state).await.unwrap_or(true) {
                     return None;
                 }
             }

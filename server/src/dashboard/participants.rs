@@ -13,11 +13,11 @@ use serde::Deserialize;
 use super::html::{csrf_field, esc, page, qr_svg, utc, Html, Nav, PageError, PageResult};
 use super::overview::event_of;
 use super::session::{CsrfForm, DashboardUser, Empty};
-use crate::db::access_logs::LogFilter;
-use crate::db::participants::{ListFilter, ParticipantRecord};
-use crate::db::{self, audit, now_ms};
+use gatehouse_domain::access_log::{self, LogFilter};
+use gatehouse_domain::participants::{self, ListFilter, ParticipantRecord};
+use gatehouse_domain::{layout, Db, Permission};
+
 use crate::extract::QueryParams;
-use crate::permissions::Permission;
 use crate::state::AppState;
 
 /// Rows of a search.
@@ -52,7 +52,7 @@ pub async fn search(
     let found = match by_code(state.db(), tenant, event.id, &q.q).await? {
         Some(p) if status.is_none_or(|s| s == p.gate.status) => vec![p],
         _ => {
-            db::participants::list(
+            participants::list(
                 state.db(),
                 tenant,
                 event.id,
@@ -142,16 +142,16 @@ pub async fn search(
 /// A search that looks like a registration code is first tried as one: an indexed lookup, where
 /// the name and email search reads every participant of the event.
 pub async fn by_code(
-    db: &db::Db,
+    db: &Db,
     tenant: gatehouse_core::TenantId,
     event: gatehouse_core::EventId,
     search: &str,
-) -> Result<Option<ParticipantRecord>, sqlx::Error> {
+) -> Result<Option<ParticipantRecord>, gatehouse_domain::DbError> {
     let code = search.trim().to_uppercase();
     if code.len() < 6 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Ok(None);
     }
-    db::participants::find_by_registration_code(db, tenant, event, &code).await
+    participants::find_by_registration_code(db, tenant, event, &code).await
 }
 
 async fn participant_of(
@@ -161,7 +161,7 @@ async fn participant_of(
 ) -> PageResult<ParticipantRecord> {
     let not_found = || PageError::not_found(&format!("Participant {id:?}"));
     let pid: ParticipantId = id.parse().map_err(|_| not_found())?;
-    db::participants::find_any_event(state.db(), user.caller.tenant_id, pid)
+    participants::find_any_event(state.db(), user.caller.tenant_id, pid)
         .await?
         .ok_or_else(not_found)
 }
@@ -176,7 +176,7 @@ pub async fn show(
     let g = &p.gate;
     let tenant = user.caller.tenant_id;
     let event = event_of(&state, &user, &g.event_id.to_string()).await?;
-    let zones = db::events::zones(state.db(), tenant, event.id).await?;
+    let zones = layout::zones(state.db(), tenant, event.id).await?;
     let zone_names: Vec<String> = g
         .zones
         .iter()
@@ -217,9 +217,7 @@ pub async fn show(
         },
     );
     if manage {
-        let ring = db::keys::ring(state.db(), state.master(), tenant, event.id).await?;
-        let payload = crate::tickets::issue(&ring, g, now_ms())
-            .map_err(|e| PageError::from(crate::error::ApiError::internal("seal a ticket", e)))?;
+        let payload = participants::ticket(state.domain(), tenant, g).await?;
         let _ = write!(
             content,
             "<section class=\"card ticket\"><h2>Ticket</h2>{qr}<p class=\"ticket-code\"><code>{code}</code></p>\
@@ -241,7 +239,7 @@ pub async fn show(
         );
     }
     if user.can(Permission::AccessLogsRead) {
-        let scans = db::access_logs::page_before(
+        let scans = access_log::page_before(
             state.db(),
             tenant,
             event.id,
@@ -289,24 +287,15 @@ pub async fn reissue(
 ) -> PageResult<Response> {
     user.require(Permission::ParticipantsManage, "reissue badges")?;
     let current = participant_of(&state, &user, &id).await?;
-    if current.gate.credential_seq == u16::MAX {
-        return Err(PageError::bad_input(
-            "This badge has been reissued as often as the ticket format allows.",
-        ));
-    }
-    let mut tx = state.db().begin().await?;
-    let next = db::participants::reissue(&mut tx, user.caller.tenant_id, &current).await?;
-    audit::record(
-        &mut tx,
-        user.caller.tenant_id,
-        &user.caller.actor(),
-        "participant.badge_reissued",
-        "participant",
-        &id,
-        Some(&current),
-        Some(&next),
-    )
-    .await?;
-    tx.commit().await?;
+    let next = participants::reissue(state.domain(), &user.caller.author(), current.gate.id)
+        .await
+        .map_err(|e| match e.code {
+            "reissue_limit" => PageError::bad_input(
+                "This badge has been reissued as often as the ticket format allows.",
+            ),
+            _ => e.into(),
+        })?
+        .after
+        .record;
     Ok(Redirect::to(&format!("/dashboard/participants/{}", next.gate.id)).into_response())
 }

@@ -16,11 +16,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::html::{csrf_field, esc, page, Frame, Html, Nav, PageError, PageResult};
-use crate::admin_api::SESSION_TOKEN_PREFIX;
+use gatehouse_domain::crypto::{digest, new_token};
+use gatehouse_domain::{sessions, DomainResult, Permission};
+
 use crate::auth::{AdminCaller, SESSION_COOKIE};
-use crate::crypto::{self, digest, new_token};
-use crate::db::{self, now_ms};
-use crate::permissions::Permission;
 use crate::state::AppState;
 
 /// The double-submit cookie of the login form.
@@ -78,10 +77,12 @@ impl DashboardUser {
     }
 
     /// Whether this session is still live (a stream re-checks it: signing out ends it).
-    pub async fn still_signed_in(&self, db: &db::Db) -> Result<bool, sqlx::Error> {
-        Ok(db::users::session(db, &self.session_digest, now_ms())
-            .await?
-            .is_some())
+    pub async fn still_signed_in(&self, state: &AppState) -> DomainResult<bool> {
+        Ok(
+            sessions::user_of_digest(state.domain(), &self.session_digest)
+                .await?
+                .is_some(),
+        )
     }
 
     /// The frame of a page this user sees.
@@ -108,7 +109,7 @@ impl FromRequestParts<AppState> for DashboardUser {
         let Some(token) = cookie(parts, SESSION_COOKIE) else {
             return Err(to_login());
         };
-        let user = db::users::session(state.db(), &digest(token), now_ms())
+        let user = sessions::user_of(state.domain(), token)
             .await
             .map_err(|e| PageError::from(e).into_response())?
             .ok_or_else(to_login)?;
@@ -252,37 +253,18 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
             Some("The sign-in form expired. Please sign in again."),
         ));
     }
-    let user = db::users::find_for_login(state.db(), &form.email).await?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => crypto::verify_password(&password, &hash),
-        None => false,
-    })
-    .await
-    .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(session) = sessions::sign_in(state.domain(), &form.email, &form.password).await?
+    else {
         return Ok(login_response(
             StatusCode::UNAUTHORIZED,
             &form.email,
             Some("Wrong email or password."),
         ));
     };
-    let token = new_token(SESSION_TOKEN_PREFIX);
-    let ttl_hours = state.config().session_ttl_hours;
-    let mut tx = state.db().begin().await?;
-    db::users::create_session(
-        &mut tx,
-        user.tenant_id,
-        user.id,
-        &digest(&token),
-        now_ms() + ttl_hours * 3_600_000,
-    )
-    .await?;
-    tx.commit().await?;
     let session = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        ttl_hours * 3600
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        session.token,
+        state.config().session_ttl_hours * 3600
     );
     let spent = format!("{LOGIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=0");
     let mut res = Redirect::to("/dashboard").into_response();
@@ -301,9 +283,7 @@ pub async fn logout(
     State(state): State<AppState>,
     CsrfForm(user, Empty {}): CsrfForm<Empty>,
 ) -> PageResult<Response> {
-    let mut tx = state.db().begin().await?;
-    db::users::end_session(&mut tx, user.caller.tenant_id, &user.session_digest).await?;
-    tx.commit().await?;
+    sessions::sign_out(state.domain(), user.caller.tenant_id, &user.session_digest).await?;
     let mut res = Redirect::to("/dashboard/login").into_response();
     let gone = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     if let Ok(v) = gone.parse() {

@@ -1,7 +1,7 @@
 //! The tenant's webhook subscriptions: list them (state, why the server disabled one, the open
 //! circuit), subscribe (the `whsec_` secret is shown once), pause and resume, a test ping,
-//! delete, and each one's delivery log with "send again". Everything goes through the webhooks
-//! module's store and outbox, as the admin API does; every page and action needs
+//! delete, and each one's delivery log with "send again". Every change goes through the domain's
+//! subscriptions service, as the REST and admin APIs do; every page and action needs
 //! `webhooks:manage`.
 
 use std::fmt::Write as _;
@@ -12,24 +12,25 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use gatehouse_domain::webhooks::subscriptions::{
+    self as subs, Change, Subscribe, Subscription, MAX_SUBSCRIPTIONS, MAX_URL_LEN,
+};
+use gatehouse_domain::Permission;
+
 use super::html::{csrf_field, esc, page, utc, Html, Nav, PageError, PageResult};
 use super::session::{CsrfForm, DashboardUser};
-use crate::db::{self, now_ms};
-use crate::permissions::{FeatureFlag, Permission};
 use crate::state::AppState;
-use crate::webhooks::api::MAX_SUBSCRIPTIONS;
-use crate::webhooks::store::{self, Changes, NewSubscription, Subscription};
-use crate::webhooks::{events, outbox, signing, ssrf};
 
-const MAX_URL_LEN: usize = 2_048;
 /// Deliveries shown on a subscription's page.
 const LOG_LEN: i64 = 100;
 
 /// The permission check, then that the tenant has webhooks switched on.
 async fn authorize(state: &AppState, user: &DashboardUser, action: &str) -> PageResult<()> {
     user.require(Permission::WebhooksManage, action)?;
-    let features = db::tenants::features(state.db(), user.caller.tenant_id).await?;
-    if !features.contains(&FeatureFlag::Webhooks) {
+    if subs::require_feature(state.domain(), user.caller.tenant_id)
+        .await
+        .is_err()
+    {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             "Webhooks are off",
@@ -46,9 +47,9 @@ async fn subscription_of(
 ) -> PageResult<Subscription> {
     let not_found = || PageError::not_found(&format!("Webhook subscription {id:?}"));
     let sid: Uuid = id.parse().map_err(|_| not_found())?;
-    store::find(state.db(), user.caller.tenant_id, sid)
-        .await?
-        .ok_or_else(not_found)
+    subs::find(state.domain(), user.caller.tenant_id, sid)
+        .await
+        .map_err(|_| not_found())
 }
 
 fn state_of(s: &Subscription) -> String {
@@ -68,7 +69,7 @@ fn back() -> Response {
 
 pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageResult<Html> {
     authorize(&state, &user, "manage webhooks").await?;
-    let subs = store::list(state.db(), user.caller.tenant_id).await?;
+    let list = subs::list(state.db(), user.caller.tenant_id).await?;
     let csrf = csrf_field(&user.csrf);
     let mut content = String::new();
     let _ = write!(
@@ -80,7 +81,7 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
          title=\"Comma-separated, e.g. checkin.* or * for all\"></label>\
          <button type=\"submit\">Subscribe</button></form>"
     );
-    if subs.is_empty() {
+    if list.is_empty() {
         content
             .push_str("<p class=\"empty\">No webhook subscriptions yet: add the first above.</p>");
     } else {
@@ -88,7 +89,7 @@ pub async fn list(State(state): State<AppState>, user: DashboardUser) -> PageRes
             "<table class=\"webhooks\"><thead><tr><th>URL</th><th>Event types</th><th>State</th>\
              <th>Circuit open until</th><th></th></tr></thead><tbody>",
         );
-        for s in &subs {
+        for s in &list {
             let id = s.id;
             let toggle = format!(
                 "<form method=\"post\" action=\"/dashboard/webhooks/{id}/enabled\" class=\"inline\">{csrf}\
@@ -131,63 +132,49 @@ pub async fn create(
     CsrfForm(user, form): CsrfForm<NewWebhook>,
 ) -> PageResult<Html> {
     authorize(&state, &user, "manage webhooks").await?;
-    let tenant = user.caller.tenant_id;
     let url = form.url.trim();
     if url.len() > MAX_URL_LEN {
         return Err(PageError::bad_input(format!(
             "The URL may be at most {MAX_URL_LEN} characters."
         )));
     }
-    let url = ssrf::check_url(url, state.config().webhooks_allow_private)
-        .await
-        .map_err(|r| {
-            PageError::bad_input(format!(
-                "This URL was refused: {}. Webhooks only go to public addresses.",
-                r.message
-            ))
-        })?
-        .to_string();
-    let mut types: Vec<String> = Vec::new();
-    for t in form
+    let types: Vec<String> = form
         .event_types
         .split(',')
         .map(str::trim)
         .filter(|t| !t.is_empty())
-    {
-        events::validate_filter(t).map_err(PageError::bad_input)?;
-        if !types.iter().any(|x| x == t) {
-            types.push(t.to_string());
-        }
-    }
-    if types.is_empty() || types.len() > events::MAX_FILTERS {
+        .map(str::to_owned)
+        .collect();
+    if types.is_empty() {
         return Err(PageError::bad_input(format!(
             "Name 1 to {} event types (comma-separated), or * for all.",
-            events::MAX_FILTERS
+            gatehouse_domain::webhooks::events::MAX_FILTERS
         )));
     }
-    if store::list(state.db(), tenant).await?.len() >= MAX_SUBSCRIPTIONS {
-        return Err(PageError::new(
+    let (sub, secret) = subs::subscribe(
+        state.domain(),
+        &user.caller.author(),
+        &Subscribe {
+            url: url.to_owned(),
+            event_types: types,
+            description: String::new(),
+            enabled: true,
+        },
+    )
+    .await
+    .map_err(|e| match e.code {
+        "invalid_url" | "private_url" => PageError::bad_input(format!(
+            "This URL was refused: {}. Webhooks only go to public addresses.",
+            e.message
+        )),
+        "too_many_subscriptions" => PageError::new(
             StatusCode::CONFLICT,
             "Too many subscriptions",
             format!("An organisation holds at most {MAX_SUBSCRIPTIONS} webhook subscriptions."),
-        ));
-    }
-    let secret = signing::new_secret();
-    let mut tx = state.db().begin().await?;
-    store::insert(
-        &mut tx,
-        tenant,
-        &NewSubscription {
-            url: &url,
-            description: "",
-            event_types: &types,
-            sealed_secret: &state.master().seal(secret.as_bytes()),
-            enabled: true,
-        },
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
+        ),
+        _ => e.into(),
+    })?;
+    let url = sub.url;
     let content = format!(
         "<div class=\"card\"><p>Subscribed <strong>{}</strong>.</p>\
          <p>Its signing secret, shown this once: keep it with the receiving service.</p>\
@@ -214,23 +201,11 @@ pub async fn set_enabled(
 ) -> PageResult<Response> {
     authorize(&state, &user, "manage webhooks").await?;
     let sub = subscription_of(&state, &user, &id).await?;
-    let enabled = form.enabled == "1";
-    let mut tx = state.db().begin().await?;
-    store::update(
-        &mut tx,
-        user.caller.tenant_id,
-        sub.id,
-        &Changes {
-            enabled: Some(enabled),
-            ..Changes::default()
-        },
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
-    if enabled {
-        state.wake_webhooks();
-    }
+    let change = Change {
+        enabled: Some(form.enabled == "1"),
+        ..Change::default()
+    };
+    subs::change(state.domain(), &user.caller.author(), sub.id, change).await?;
     Ok(back())
 }
 
@@ -244,17 +219,7 @@ pub async fn test(
 ) -> PageResult<Response> {
     authorize(&state, &user, "manage webhooks").await?;
     let sub = subscription_of(&state, &user, &id).await?;
-    let mut tx = state.db().begin().await?;
-    outbox::enqueue_to(
-        &mut tx,
-        user.caller.tenant_id,
-        sub.id,
-        &events::test_ping(&sub.id.to_string()),
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
-    state.wake_webhooks();
+    subs::test(state.domain(), &user.caller.author(), sub.id).await?;
     Ok(Redirect::to(&format!("/dashboard/webhooks/{}", sub.id)).into_response())
 }
 
@@ -265,9 +230,7 @@ pub async fn delete(
 ) -> PageResult<Response> {
     authorize(&state, &user, "manage webhooks").await?;
     let sub = subscription_of(&state, &user, &id).await?;
-    let mut tx = state.db().begin().await?;
-    store::delete(&mut tx, user.caller.tenant_id, sub.id).await?;
-    tx.commit().await?;
+    subs::delete(state.domain(), &user.caller.author(), sub.id).await?;
     Ok(back())
 }
 
@@ -278,7 +241,7 @@ pub async fn show(
 ) -> PageResult<Html> {
     authorize(&state, &user, "manage webhooks").await?;
     let sub = subscription_of(&state, &user, &id).await?;
-    let rows = store::deliveries(
+    let rows = subs::deliveries(
         state.db(),
         user.caller.tenant_id,
         sub.id,
@@ -344,22 +307,18 @@ pub async fn redeliver(
 ) -> PageResult<Response> {
     authorize(&state, &user, "manage webhooks").await?;
     let sub = subscription_of(&state, &user, &id).await?;
-    let tenant = user.caller.tenant_id;
     let not_found = || PageError::not_found(&format!("Delivery {delivery_id:?}"));
     let did: Uuid = delivery_id.parse().map_err(|_| not_found())?;
-    let delivery = store::find_delivery(state.db(), tenant, sub.id, did)
-        .await?
-        .ok_or_else(not_found)?;
-    if !sub.enabled {
-        return Err(PageError::new(
-            StatusCode::CONFLICT,
-            "The subscription is disabled",
-            "Resume it before sending a delivery again.",
-        ));
-    }
-    let mut tx = state.db().begin().await?;
-    outbox::requeue(&mut tx, tenant, sub.id, &delivery.message_id, now_ms()).await?;
-    tx.commit().await?;
-    state.wake_webhooks();
+    subs::redeliver(state.domain(), &user.caller.author(), sub.id, did)
+        .await
+        .map_err(|e| match e.code {
+            "subscription_disabled" => PageError::new(
+                StatusCode::CONFLICT,
+                "The subscription is disabled",
+                "Resume it before sending a delivery again.",
+            ),
+            "not_found" => not_found(),
+            _ => e.into(),
+        })?;
     Ok(Redirect::to(&format!("/dashboard/webhooks/{}", sub.id)).into_response())
 }

@@ -15,11 +15,11 @@ use super::layout::CheckpointView;
 use super::shape::{Resource, Shape};
 use super::{ErrorBody, Page, ParticipantSummaryView};
 use crate::auth::ApiCaller;
-use crate::db;
-use crate::db::access_logs::{LogFilter, LogKey, StoredScan};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryParams;
 use crate::state::AppState;
+use gatehouse_domain::access_log::{LogFilter, LogKey, StoredScan};
+use gatehouse_domain::{access_log, layout, participants};
 
 /// One scan and its verdict.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -168,7 +168,7 @@ pub async fn list(
     let filter = filter_from(&q)?;
     let limit = super::page_limit(q.limit)?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
-    let mut rows = db::access_logs::page(
+    let mut rows = access_log::page(
         state.db(),
         caller.tenant_id(),
         event.id,
@@ -196,7 +196,7 @@ pub async fn list(
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        for (id, s) in db::participants::summaries(state.db(), tenant, &ids).await? {
+        for (id, s) in participants::summaries(state.db(), tenant, &ids).await? {
             let view = ParticipantSummaryView {
                 id: id.0,
                 full_name: s.full_name,
@@ -208,7 +208,7 @@ pub async fn list(
     }
     let mut checkpoints = HashMap::new();
     if shape.expands("checkpoint") {
-        for c in db::events::checkpoints(state.db(), tenant, event.id).await? {
+        for c in layout::checkpoints(state.db(), tenant, event.id).await? {
             checkpoints.insert(
                 c.id.0,
                 serde_json::to_value(CheckpointView::from(c)).unwrap_or_default(),

@@ -1,6 +1,6 @@
 //! Check-in (`check-ins:write`): an integrator's turnstile or kiosk asks the server to decide a
 //! badge at a checkpoint. The verdict comes from the same `decide` every gate runs, through the
-//! same path as a device's online scan ([`decide_and_record`]), and the scan joins the event's
+//! same path as a device's online scan ([`check_in::online`]), and the scan joins the event's
 //! access log (source `api`) and its occupancy.
 //!
 //! A retry is harmless: send a `scan_id` of your own, or an `Idempotency-Key` (the scan id is then
@@ -17,12 +17,11 @@ use utoipa::ToSchema;
 use super::idempotency::IdempotencyKey;
 use super::{ErrorBody, ParticipantSummaryView};
 use crate::auth::ApiCaller;
-use crate::db::access_logs::Source;
-use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::state::AppState;
-use crate::sync_api::online::{decide_and_record, Asker};
+use gatehouse_domain::check_in::{self, Asker, Source};
+use gatehouse_domain::{crypto, now_ms};
 
 /// Which way a person passes, at a checkpoint that is both entry and exit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -142,7 +141,7 @@ pub async fn create(
         (Some(id), _) => id,
         (None, Some(key)) => {
             // The same key from the same API key names the same scan.
-            let d = crate::crypto::digest(&format!("check-in\n{}\n{key}", caller.key.id));
+            let d = crypto::digest(&format!("check-in\n{}\n{key}", caller.key.id));
             let bytes: [u8; 16] =
                 std::array::from_fn(|i| u8::from_str_radix(&d[2 * i..2 * i + 2], 16).unwrap_or(0));
             uuid::Builder::from_random_bytes(bytes).into_uuid()
@@ -155,8 +154,8 @@ pub async fn create(
         device: None,
         source: Source::Api,
     };
-    let answer = decide_and_record(
-        &state,
+    let answer = check_in::online(
+        state.domain(),
         &asker,
         &OnlineScanRequest {
             scan_id: ScanId(scan_id),

@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 use super::shape::{FieldsQuery, Resource, Shape};
 use super::{ErrorBody, List};
 use crate::auth::ApiCaller;
-use crate::db;
-use crate::db::devices::Device;
 use crate::error::ApiResult;
 use crate::extract::QueryParams;
 use crate::state::AppState;
+use gatehouse_domain::devices;
+use gatehouse_domain::devices::Device;
 
 /// A gate laptop, turnstile PC or kiosk paired to the event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -91,7 +91,7 @@ pub async fn list(
     caller.require("devices:read")?;
     let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), None)?;
     let event = super::event_of(&state, &caller, &event_id).await?;
-    let devices = db::devices::list(state.db(), caller.tenant_id(), event.id).await?;
+    let devices = devices::list(state.db(), caller.tenant_id(), event.id).await?;
     let views: Vec<DeviceView> = devices.into_iter().map(DeviceView::from).collect();
     Ok(Json(List {
         data: shape.apply_all(&views)?,

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 use super::shape::{FieldsQuery, Resource, Shape};
 use super::{Data, ErrorBody, List};
 use crate::auth::ApiCaller;
-use crate::db;
 use crate::error::ApiResult;
 use crate::extract::QueryParams;
 use crate::state::AppState;
+use gatehouse_domain::events;
 
 /// An event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -62,7 +62,7 @@ pub async fn list(
 ) -> ApiResult<Json<List<serde_json::Value>>> {
     caller.require("events:read")?;
     let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), None)?;
-    let events = db::events::list_events(state.db(), caller.tenant_id()).await?;
+    let events = events::list_events(state.db(), caller.tenant_id()).await?;
     let views: Vec<EventView> = events.into_iter().map(EventView::from).collect();
     Ok(Json(List {
         data: shape.apply_all(&views)?,

@@ -12,10 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::shape::{FieldsQuery, Resource, Shape};
 use super::{ErrorBody, List};
 use crate::auth::ApiCaller;
-use crate::db;
 use crate::error::ApiResult;
 use crate::extract::QueryParams;
 use crate::state::AppState;
+use gatehouse_domain::layout;
 
 /// An area with an access rule and a head count.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -108,7 +108,7 @@ pub async fn zones(
     caller.require("zones:read")?;
     let shape = Shape::parse(&ZONES, q.fields.as_deref(), None)?;
     let event = super::event_of(&state, &caller, &event_id).await?;
-    let zones = db::events::zones(state.db(), caller.tenant_id(), event.id).await?;
+    let zones = layout::zones(state.db(), caller.tenant_id(), event.id).await?;
     let views: Vec<ZoneView> = zones.into_iter().map(ZoneView::from).collect();
     Ok(Json(List {
         data: shape.apply_all(&views)?,
@@ -134,10 +134,10 @@ pub async fn checkpoints(
     caller.require("checkpoints:read")?;
     let shape = Shape::parse(&CHECKPOINTS, q.fields.as_deref(), q.expand.as_deref())?;
     let event = super::event_of(&state, &caller, &event_id).await?;
-    let checkpoints = db::events::checkpoints(state.db(), caller.tenant_id(), event.id).await?;
+    let checkpoints = layout::checkpoints(state.db(), caller.tenant_id(), event.id).await?;
     let mut zones = HashMap::new();
     if shape.expands("zone") {
-        for z in db::events::zones(state.db(), caller.tenant_id(), event.id).await? {
+        for z in layout::zones(state.db(), caller.tenant_id(), event.id).await? {
             zones.insert(
                 z.id.0,
                 serde_json::to_value(ZoneView::from(z)).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The integrators' REST API, `/api/v1/`, authenticated by API key ([`ApiCaller`]): every route
 //! names the scope it needs and every query is scoped to the key's tenant. The tenant needs the
-//! `REST_API` feature; each key has a rate limit ([`rate_limit`]), may be limited to client
-//! addresses, and counts its uses ([`usage`]). Errors use the platform envelope
+//! `REST_API` feature; each key has a rate limit, may be limited to client
+//! addresses, and counts its uses (the rules are `gatehouse_domain::api_keys`). Errors use the platform envelope
 //! `{"error": {"code", "message"}}`.
 //!
 //! Resources: events, zones and checkpoints, occupancy, devices, the access log (check-ins) and
@@ -27,9 +27,7 @@ mod layout;
 mod occupancy;
 pub mod openapi;
 mod participants;
-pub mod rate_limit;
 pub mod shape;
-pub mod usage;
 
 use axum::http::HeaderMap;
 use axum::Router;
@@ -71,14 +69,14 @@ api_routes! {
     delete "/participants/{participant_id}" => participants::revoke;
 }
 
-/// Other modules' routers under `/api/v1` are merged here, before the layer, so that their
-/// answers carry the rate-limit headers too; their operations belong in [`openapi::description`].
-pub fn router() -> Router<AppState> {
+/// The REST API's routes. `webhooks` (the subscription routes, a surface of their own) is merged
+/// here, before the layer, so that its answers carry the rate-limit headers too.
+pub fn router(webhooks: Router<AppState>) -> Router<AppState> {
     Router::new()
         .merge(resources())
-        .merge(crate::webhooks::api::router())
+        .merge(webhooks)
         .fallback(|| async { ApiError::not_found("this API route") })
-        .layer(axum::middleware::from_fn(rate_limit::headers))
+        .layer(axum::middleware::from_fn(crate::rate_limit::headers))
 }
 
 /// Most items a list returns per page.
@@ -160,7 +158,7 @@ async fn event_of(
     id: &str,
 ) -> ApiResult<gatehouse_core::Event> {
     let event_id = crate::extract::path_id(id, "event")?;
-    crate::db::events::find_event(state.db(), caller.tenant_id(), event_id)
+    gatehouse_domain::events::find_event(state.db(), caller.tenant_id(), event_id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("event {id:?}")))
 }
@@ -168,7 +166,7 @@ async fn event_of(
 /// A strong entity tag of a representation: a digest of its JSON.
 pub fn etag_of(value: &impl Serialize) -> String {
     let json = serde_json::to_string(value).unwrap_or_default();
-    format!("\"{}\"", &crate::crypto::digest(&json)[..32])
+    format!("\"{}\"", &gatehouse_domain::crypto::digest(&json)[..32])
 }
 
 /// The entity tag of a representation shaped by `fields` or `expand`: the resource's own tag
@@ -180,7 +178,7 @@ pub fn shaped_etag(version: &str, shaped: &serde_json::Value) -> String {
     format!(
         "{}.{}\"",
         version.trim_end_matches('"'),
-        &crate::crypto::digest(&json)[..8]
+        &gatehouse_domain::crypto::digest(&json)[..8]
     )
 }
 

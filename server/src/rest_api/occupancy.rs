@@ -6,10 +6,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Data, ErrorBody};
-use crate::admin_api::{occupancy_snapshot, OccupancySnapshot};
 use crate::auth::ApiCaller;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use gatehouse_domain::occupancy::{snapshot as occupancy_snapshot, OccupancySnapshot};
 
 /// Who is inside each zone now.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -22,15 +22,15 @@ use super::idempotency::{self, IdempotencyKey};
 use super::layout::ZoneView;
 use super::shape::{Resource, Shape};
 use super::{check_if_match, etag_of, shaped_etag, Data, ErrorBody, Page};
+use gatehouse_domain::participants::{
+    self, Action, PageFilter, PageFrom, ParticipantRecord, Stamped,
+};
+use gatehouse_domain::{crypto, events, layout, DomainError, ErrorKind, UnitOfWork};
+
 use crate::auth::ApiCaller;
-use crate::db::participants::{PageFilter, PageFrom, ParticipantRecord, Stamped};
-use crate::db::{self, audit, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryParams};
 use crate::state::AppState;
-
-/// Longest name, organisation, category and contact field accepted.
-const MAX_TEXT: usize = 200;
 
 /// Where a participant stands in registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -180,7 +180,7 @@ async fn shaped(
     let mut zones = HashMap::new();
     for id in event_ids {
         if shape.expands("event") {
-            if let Some(e) = db::events::find_event(state.db(), tenant, EventId(id)).await? {
+            if let Some(e) = events::find_event(state.db(), tenant, EventId(id)).await? {
                 events.insert(
                     id,
                     serde_json::to_value(EventView::from(e)).unwrap_or_default(),
@@ -188,7 +188,7 @@ async fn shaped(
             }
         }
         if shape.expands("zones") {
-            for z in db::events::zones(state.db(), tenant, EventId(id)).await? {
+            for z in layout::zones(state.db(), tenant, EventId(id)).await? {
                 zones.insert(
                     z.id.0,
                     serde_json::to_value(ZoneView::from(z)).unwrap_or_default(),
@@ -313,7 +313,7 @@ pub async fn list(
         search: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
     };
     let mut rows =
-        db::participants::page(state.db(), caller.tenant_id(), &filter, from, limit + 1).await?;
+        participants::page(state.db(), caller.tenant_id(), &filter, from, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = more
@@ -353,7 +353,7 @@ pub async fn show(
     caller.require("participants:read")?;
     let shape = Shape::parse(&RESOURCE, q.fields.as_deref(), q.expand.as_deref())?;
     let pid = path_id(&participant_id, "participant")?;
-    let found = db::participants::find_stamped(state.db(), caller.tenant_id(), pid)
+    let found = participants::find_stamped(state.db(), caller.tenant_id(), pid)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("participant {participant_id:?}")))?;
     let response = if shape == Shape::default() {
@@ -445,13 +445,14 @@ pub async fn create(
     caller.require("participants:write")?;
     let new: NewParticipant = super::from_object(body.clone())?;
     let hash = idempotency::request_hash("POST", "/participants", &body);
-    let mut tx = state.db().begin().await?;
+    let tenant = caller.tenant_id();
+    let mut unit = UnitOfWork::begin(state.domain(), tenant).await?;
     if let Some(key) = &idempotency_key {
-        if let Some(replayed) = idempotency::replay(&mut tx, &caller, key, &hash).await? {
+        if let Some(replayed) = idempotency::replay(&mut unit, &caller, key, &hash).await? {
             return Ok(replayed);
         }
     }
-    let event = db::events::find_event(state.db(), caller.tenant_id(), EventId(new.event_id))
+    let event = events::find_event(state.db(), tenant, EventId(new.event_id))
         .await?
         .ok_or_else(|| {
             ApiError::unprocessable(
@@ -476,7 +477,7 @@ pub async fn create(
             valid_until: new.valid_until,
             credential_seq: 0,
             blocked: new.blocked,
-            registration_code: RegistrationCode::generate(crate::crypto::random_bytes())
+            registration_code: RegistrationCode::generate(crypto::random_bytes())
                 .as_str()
                 .to_owned(),
             birth_check: None,
@@ -487,37 +488,14 @@ pub async fn create(
         passport_number: new.passport_number,
         date_of_birth: new.date_of_birth,
     };
-    let record = validated(&state, &caller, record).await?;
-    let tenant = caller.tenant_id();
-    db::participants::insert_many(&mut tx, tenant, event.id, std::slice::from_ref(&record)).await?;
-    let id = record.gate.id;
-    audit::record(
-        &mut tx,
-        tenant,
-        &caller.actor(),
-        "participant.created",
-        "participant",
-        &id.to_string(),
-        None::<&()>,
-        Some(&record),
-    )
-    .await?;
-    let created = db::participants::find_stamped_in(&mut tx, tenant, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("read back a new participant", id))?;
+    let created = participants::create_in(&mut unit, &caller.actor(), record).await?;
     if let Some(key) = &idempotency_key {
         let body = Data {
             data: ParticipantView::from(created.clone()),
         };
-        idempotency::remember(&mut tx, &caller, key, &hash, StatusCode::CREATED, &body).await?;
+        idempotency::remember(&mut unit, &caller, key, &hash, StatusCode::CREATED, &body).await?;
     }
-    let events = [crate::webhooks::events::registered(&created.record.gate)];
-    let queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &events, now_ms()).await?;
-    tx.commit().await?;
-    if queued > 0 {
-        state.wake_webhooks();
-    }
-    state.notify(event.id);
+    unit.commit().await?;
     Ok(one(StatusCode::CREATED, created))
 }
 
@@ -641,7 +619,7 @@ pub async fn update(
         &caller,
         &participant_id,
         &headers,
-        "participant.updated",
+        Action::Updated,
         |r| patch.apply(r),
     )
     .await
@@ -671,147 +649,42 @@ pub async fn revoke(
         &caller,
         &participant_id,
         &headers,
-        "participant.revoked",
+        Action::Revoked,
         |r| r.gate.status = ParticipantStatus::Cancelled,
     )
     .await
 }
 
-/// Reads the participant in a write transaction (one change at a time per participant), checks
-/// `If-Match`, applies `edit`, validates and writes.
+/// Changes the participant through the domain (one change at a time per participant), with
+/// `If-Match` checked against the current version inside the change.
 async fn change(
     state: &AppState,
     caller: &ApiCaller,
     participant_id: &str,
     headers: &HeaderMap,
-    action: &str,
+    action: Action,
     edit: impl FnOnce(&mut ParticipantRecord),
 ) -> ApiResult<Response> {
     let pid: ParticipantId = path_id(participant_id, "participant")?;
-    let tenant = caller.tenant_id();
-    let mut tx = state.db().begin().await?;
-    tx.serialize_on(&format!("participant:{pid}")).await?;
-    let current = db::participants::find_stamped_in(&mut tx, tenant, pid)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("participant {participant_id:?}")))?;
-    check_if_match(headers, &etag_of(&ParticipantView::from(current.clone())))?;
-    let mut next = current.record.clone();
-    edit(&mut next);
-    let next = validated(state, caller, next).await?;
-    // Strictly later than the last change, so `updated_since` never misses one.
-    let now = now_ms().max(current.updated_at + 1);
-    db::participants::update(&mut tx, tenant, &next, now).await?;
-    audit::record(
-        &mut tx,
-        tenant,
-        &caller.actor(),
+    let changed = participants::change(
+        state.domain(),
+        &caller.author(),
+        pid,
         action,
-        "participant",
-        &pid.to_string(),
-        Some(&current.record),
-        Some(&next),
-    )
-    .await?;
-    // A status change through the API is announced like one made by an admin.
-    let mut queued = 0;
-    if next.gate.status != current.record.gate.status {
-        let events =
-            crate::webhooks::events::status_changed(&next.gate, current.record.gate.status);
-        queued = crate::webhooks::outbox::enqueue(&mut tx, tenant, &events, now).await?;
-    }
-    tx.commit().await?;
-    if queued > 0 {
-        state.wake_webhooks();
-    }
-    state.notify(next.gate.event_id);
-    Ok(one(
-        StatusCode::OK,
-        Stamped {
-            record: next,
-            created_at: current.created_at,
-            updated_at: now,
+        |current| {
+            check_if_match(headers, &etag_of(&ParticipantView::from(current.clone())))
+                .map_err(|e| DomainError::precondition_failed(e.code, e.message))
         },
-    ))
-}
-
-fn invalid(message: String) -> ApiError {
-    ApiError::unprocessable("invalid_participant", message)
-}
-
-fn check_text(field: &str, value: &str, required: bool) -> ApiResult<()> {
-    if required && value.trim().is_empty() {
-        return Err(invalid(format!("{field} must not be empty")));
-    }
-    if value.chars().count() > MAX_TEXT {
-        return Err(invalid(format!(
-            "{field} is longer than {MAX_TEXT} characters"
-        )));
-    }
-    Ok(())
-}
-
-/// Checks a participant against their event (category, zones) and the field rules; trims names.
-async fn validated(
-    state: &AppState,
-    caller: &ApiCaller,
-    mut r: ParticipantRecord,
-) -> ApiResult<ParticipantRecord> {
-    let tenant = caller.tenant_id();
-    let event = r.gate.event_id;
-    r.gate.full_name = r.gate.full_name.trim().to_owned();
-    r.gate.category = r.gate.category.trim().to_owned();
-    check_text("full_name", &r.gate.full_name, true)?;
-    check_text("category", &r.gate.category, true)?;
-    for (field, value) in [
-        ("organisation", &r.gate.organisation),
-        ("email", &r.email),
-        ("phone", &r.phone),
-        ("nationality", &r.nationality),
-        ("passport_number", &r.passport_number),
-    ] {
-        if let Some(v) = value {
-            check_text(field, v, false)?;
-        }
-    }
-    if r.email.as_deref().is_some_and(|e| !e.contains('@')) {
-        return Err(invalid("email has no @".to_owned()));
-    }
-    if let Some(d) = r.date_of_birth.as_deref() {
-        let b = d.as_bytes();
-        let shape = b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && b.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        if !shape {
-            return Err(invalid(format!(
-                "date_of_birth {d:?} is not an ISO date like 1984-03-09"
-            )));
-        }
-    }
-    if let (Some(from), Some(until)) = (r.gate.valid_from, r.gate.valid_until) {
-        if from > until {
-            return Err(invalid("valid_from is after valid_until".to_owned()));
-        }
-    }
-    let categories = db::events::categories(state.db(), tenant, event).await?;
-    if !categories.is_empty() && !categories.contains(&r.gate.category) {
-        return Err(invalid(format!(
-            "category {:?} is not one of this event's: {}",
-            r.gate.category,
-            categories.join(", ")
-        )));
-    }
-    let zones = db::events::zones(state.db(), tenant, event).await?;
-    if let Some(z) = r
-        .gate
-        .zones
-        .iter()
-        .find(|z| !zones.iter().any(|known| known.id == **z))
-    {
-        return Err(invalid(format!("zone {z} is not a zone of this event")));
-    }
-    r.gate.zones.dedup();
-    Ok(r)
+        |record| {
+            edit(record);
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|e| match e.kind {
+        // The domain names a missing participant by id; the API answers with the path's text.
+        ErrorKind::NotFound => ApiError::not_found(&format!("participant {participant_id:?}")),
+        _ => e.into(),
+    })?;
+    Ok(one(StatusCode::OK, changed.after))
 }

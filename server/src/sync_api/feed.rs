@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::auth::DeviceCaller;
-use crate::db::{self, now_ms};
+use gatehouse_domain::{events, now_ms};
+
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryParams;
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub async fn feed(
         ));
     }
     let limit = limit.min(MAX_PAGE);
-    let mut rows = db::feed::page(
+    let mut rows = events::feed_page(
         state.db(),
         device.tenant_id,
         device.event_id,

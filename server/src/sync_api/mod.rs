@@ -32,7 +32,7 @@
 //! an unknown checkpoint or zone, or another device, nothing is stored and the answer is 422.
 //!
 //! **Online scans.** `POST /sync/v1/scan` with [`OnlineScanRequest`]: the server decides with the
-//! same [`gatehouse_core::decide`], the participant's history coming from the access log, and
+//! same [`gatehouse_core::checkin::check_in`] as the gates, the participant's history coming from the access log, and
 //! records the scan exactly once per `scan_id` (asking again returns the first answer). Online
 //! scans count towards occupancy under their own source, so a device must not add them to its
 //! own counters.
@@ -64,7 +64,7 @@
 
 mod feed;
 mod kiosk;
-pub(crate) mod online;
+mod online;
 mod pair;
 mod scans;
 
@@ -75,7 +75,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use gatehouse_core::protocol::SyncRefusal;
 
-use crate::db::now_ms;
+use gatehouse_domain::now_ms;
+
 use crate::state::AppState;
 
 pub use feed::{DEFAULT_PAGE, MAX_PAGE};

@@ -2,7 +2,7 @@
 
 use gatehouse_core::{EventKeys, Participant, TicketClaims, TicketError};
 
-use crate::crypto;
+use gatehouse_db::crypto;
 
 /// Seals a ticket for the participant's current credential sequence.
 pub fn issue(ring: &EventKeys, participant: &Participant, now: i64) -> Result<String, TicketError> {

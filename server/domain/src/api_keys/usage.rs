@@ -10,7 +10,7 @@ use std::time::Duration;
 use gatehouse_core::TenantId;
 use uuid::Uuid;
 
-use crate::db::{self, Db};
+use gatehouse_db::{self as db, Db};
 
 /// How often counted uses are written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -51,7 +51,7 @@ impl UsageCounter {
     }
 
     /// Writes the counted uses in one transaction; on failure they stay counted for the next try.
-    pub async fn flush(&self, db: &Db) -> Result<(), sqlx::Error> {
+    pub async fn flush(&self, db: &Db) -> Result<(), gatehouse_db::DbError> {
         let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if batch.is_empty() {
             return Ok(());
@@ -83,7 +83,7 @@ pub fn flush_in_background(counter: Arc<UsageCounter>, db: Db) {
             tick.tick().await;
             match counter.flush(&db).await {
                 Ok(()) => {}
-                Err(sqlx::Error::PoolClosed) => return,
+                Err(gatehouse_db::DbError::PoolClosed) => return,
                 Err(e) => tracing::warn!(error = %e, "writing API key usage failed; will retry"),
             }
         }

@@ -21,10 +21,11 @@ use std::time::Duration;
 use gatehouse_core::{DeviceId, TenantId};
 use tokio::sync::{mpsc, watch, Semaphore};
 
-use super::store::{self, AttemptRecord, Claimed};
+use gatehouse_db::webhooks::{self as store, AttemptRecord, Claimed};
+use gatehouse_db::{self as db, now_ms, parse_id};
+
 use super::{events, outbox, schedule, signing, ssrf};
-use crate::db::{self, now_ms, parse_id};
-use crate::state::AppState;
+use crate::Domain;
 
 /// Requests in flight at once, per node.
 pub const MAX_IN_FLIGHT: usize = 64;
@@ -61,11 +62,11 @@ impl Worker {
 }
 
 /// Starts the worker on the current runtime.
-pub fn spawn(state: AppState) -> Worker {
+pub fn spawn(domain: Domain) -> Worker {
     let (stop, stopped) = watch::channel(false);
     Worker {
         stop,
-        task: tokio::spawn(run(state, stopped)),
+        task: tokio::spawn(run(domain, stopped)),
     }
 }
 
@@ -80,13 +81,13 @@ struct Outcome {
     response: Option<String>,
 }
 
-fn client(state: &AppState) -> reqwest::Client {
-    let config = state.config();
+fn client(domain: &Domain) -> reqwest::Client {
+    let config = &domain.settings().webhooks;
     reqwest::Client::builder()
-        .timeout(Duration::from_millis(config.webhooks_timeout_ms))
+        .timeout(Duration::from_millis(config.timeout_ms))
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(ssrf::GuardedResolver {
-            allow_private: config.webhooks_allow_private,
+            allow_private: config.allow_private,
         }))
         .user_agent(concat!("Gatehouse-Webhooks/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(MAX_IN_FLIGHT)
@@ -97,18 +98,17 @@ fn client(state: &AppState) -> reqwest::Client {
         })
 }
 
-async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
-    let http = client(&state);
+async fn run(domain: Domain, mut stopped: watch::Receiver<bool>) {
+    let http = client(&domain);
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let (results, inbox) = mpsc::unbounded_channel::<Outcome>();
-    let recorder = tokio::spawn(record_loop(state.clone(), inbox));
+    let recorder = tokio::spawn(record_loop(domain.clone(), inbox));
     // Whether someone still holds the handle that can stop us.
     let mut stoppable = true;
-    let config = state.config().clone();
-    let lease_ms = 2 * config.webhooks_timeout_ms as i64 + 5_000;
-    let sweep_every = Duration::from_millis(
-        (config.webhooks_device_offline_seconds as u64 * 500).clamp(500, 30_000),
-    );
+    let config = domain.settings().webhooks.clone();
+    let lease_ms = 2 * config.timeout_ms as i64 + 5_000;
+    let sweep_every =
+        Duration::from_millis((config.device_offline_seconds as u64 * 500).clamp(500, 30_000));
     let mut next_sweep = tokio::time::Instant::now();
     let mut next_prune = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -119,7 +119,7 @@ async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
         let mut full = false;
         if free > 0 {
             let now = now_ms();
-            match store::claim_due(state.db(), now, now + lease_ms, free as i64).await {
+            match store::claim_due(domain.db(), now, now + lease_ms, free as i64).await {
                 Ok(batch) => {
                     full = batch.len() == free;
                     if !batch.is_empty() {
@@ -129,33 +129,34 @@ async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
                         let Ok(permit) = permits.clone().acquire_owned().await else {
                             return;
                         };
-                        let (state, http, results) = (state.clone(), http.clone(), results.clone());
+                        let (domain, http, results) =
+                            (domain.clone(), http.clone(), results.clone());
                         tokio::spawn(async move {
-                            let outcome = attempt(&state, &http, claimed).await;
+                            let outcome = attempt(&domain, &http, claimed).await;
                             let _ = results.send(outcome);
                             drop(permit);
                         });
                     }
                 }
-                Err(sqlx::Error::PoolClosed) => return,
+                Err(gatehouse_db::DbError::PoolClosed) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming webhook deliveries failed; will retry")
                 }
             }
         }
         if tokio::time::Instant::now() >= next_sweep {
-            match sweep_devices(&state).await {
+            match sweep_devices(&domain).await {
                 Ok(_) => {}
-                Err(sqlx::Error::PoolClosed) => return,
+                Err(gatehouse_db::DbError::PoolClosed) => return,
                 Err(e) => tracing::warn!(error = %e, "device offline sweep failed; will retry"),
             }
             next_sweep = tokio::time::Instant::now() + sweep_every;
         }
         if tokio::time::Instant::now() >= next_prune {
-            match store::prune(state.db(), now_ms() - RETENTION_MS).await {
+            match store::prune(domain.db(), now_ms() - RETENTION_MS).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(rows = n, "pruned old webhook deliveries"),
-                Err(sqlx::Error::PoolClosed) => return,
+                Err(gatehouse_db::DbError::PoolClosed) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "pruning webhook deliveries failed; will retry")
                 }
@@ -166,7 +167,7 @@ async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
             continue;
         }
         tokio::select! {
-            _ = state.webhook_wakeups().notified() => {}
+            _ = domain.webhook_wakeups().notified() => {}
             _ = tokio::time::sleep(POLL_EVERY) => {}
             changed = stopped.changed(), if stoppable => stoppable = changed.is_ok(),
         }
@@ -179,9 +180,9 @@ async fn run(state: AppState, mut stopped: watch::Receiver<bool>) {
 
 /// The keys that sign a delivery now: the current secret, and the previous one during its
 /// overlap.
-fn signing_keys(state: &AppState, c: &Claimed, now: i64) -> Vec<Vec<u8>> {
+fn signing_keys(domain: &Domain, c: &Claimed, now: i64) -> Vec<Vec<u8>> {
     let open = |sealed: &str| {
-        let plain = state.master().open(sealed).ok()?;
+        let plain = domain.master().open(sealed).ok()?;
         signing::key_of(std::str::from_utf8(&plain).ok()?)
     };
     let mut keys: Vec<Vec<u8>> = open(&c.sealed_secret).into_iter().collect();
@@ -194,16 +195,16 @@ fn signing_keys(state: &AppState, c: &Claimed, now: i64) -> Vec<Vec<u8>> {
     keys
 }
 
-async fn attempt(state: &AppState, http: &reqwest::Client, claimed: Claimed) -> Outcome {
+async fn attempt(domain: &Domain, http: &reqwest::Client, claimed: Claimed) -> Outcome {
     let attempted_at = now_ms();
     let started = std::time::Instant::now();
-    let mut outcome = send(state, http, claimed, attempted_at).await;
+    let mut outcome = send(domain, http, claimed, attempted_at).await;
     outcome.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     outcome
 }
 
 async fn send(
-    state: &AppState,
+    domain: &Domain,
     http: &reqwest::Client,
     claimed: Claimed,
     attempted_at: i64,
@@ -218,7 +219,7 @@ async fn send(
         response: None,
     };
     let c = &outcome.claimed;
-    let keys = signing_keys(state, c, attempted_at);
+    let keys = signing_keys(domain, c, attempted_at);
     if keys.is_empty() {
         outcome.error =
             Some("the subscription's secret cannot be read (master key changed?)".into());
@@ -231,7 +232,7 @@ async fn send(
             return outcome;
         }
     };
-    if !ssrf::literal_host_allowed(&url, state.config().webhooks_allow_private) {
+    if !ssrf::literal_host_allowed(&url, domain.settings().webhooks.allow_private) {
         outcome.error =
             Some("refused: the URL names a private, loopback or link-local address".into());
         return outcome;
@@ -269,7 +270,7 @@ async fn send(
                 outcome.error = Some(format!("the endpoint answered {status}"));
             }
         }
-        Err(e) => outcome.error = Some(describe(&e, state.config().webhooks_timeout_ms)),
+        Err(e) => outcome.error = Some(describe(&e, domain.settings().webhooks.timeout_ms)),
     }
     outcome
 }
@@ -293,21 +294,21 @@ fn describe(e: &reqwest::Error, timeout_ms: u64) -> String {
     text
 }
 
-async fn record_loop(state: AppState, mut inbox: mpsc::UnboundedReceiver<Outcome>) {
+async fn record_loop(domain: Domain, mut inbox: mpsc::UnboundedReceiver<Outcome>) {
     let mut batch = Vec::new();
     while inbox.recv_many(&mut batch, RECORD_BATCH).await > 0 {
-        if let Err(e) = record(&state, &batch).await {
+        if let Err(e) = record(&domain, &batch).await {
             // The rows stay leased and are tried again when the lease runs out.
             tracing::warn!(error = %e, count = batch.len(), "recording webhook attempts failed");
         }
         batch.clear();
-        state.wake_webhooks();
+        domain.wake_webhooks();
     }
 }
 
-async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Error> {
-    let base = state.config().webhooks_retry_base_ms;
-    let mut tx = state.db().begin().await?;
+async fn record(domain: &Domain, outcomes: &[Outcome]) -> Result<(), gatehouse_db::DbError> {
+    let base = domain.settings().webhooks.retry_base_ms;
+    let mut tx = domain.db().begin().await?;
     let mut succeeded: HashSet<&str> = HashSet::new();
     let mut rows = Vec::with_capacity(outcomes.len());
     for o in outcomes {
@@ -356,12 +357,19 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
                     base,
                     o.retry_after_ms.is_some(),
                 );
+                let disable_before = o.attempted_at - schedule::disable_after_ms(base);
+                let reason = format!(
+                    "disabled automatically on {}: no delivery succeeded since {}",
+                    events::rfc3339(o.attempted_at),
+                    events::rfc3339(disable_before)
+                );
                 let disabled = store::endpoint_failed(
                     &mut tx,
                     &c.subscription_id,
                     o.attempted_at,
                     o.attempted_at + open_for,
-                    o.attempted_at - schedule::disable_after_ms(base),
+                    disable_before,
+                    &reason,
                 )
                 .await?;
                 if disabled {
@@ -382,17 +390,17 @@ async fn record(state: &AppState, outcomes: &[Outcome]) -> Result<(), sqlx::Erro
 }
 
 /// Announces devices that went silent (`device.offline`, once) and those that came back.
-async fn sweep_devices(state: &AppState) -> Result<usize, sqlx::Error> {
+async fn sweep_devices(domain: &Domain) -> Result<usize, gatehouse_db::DbError> {
     let now = now_ms();
-    let silent_since = now - state.config().webhooks_device_offline_seconds * 1_000;
+    let silent_since = now - domain.settings().webhooks.device_offline_seconds * 1_000;
     let mut queued = 0;
-    for (tenant, device, online) in store::device_transitions(state.db(), silent_since).await? {
+    for (tenant, device, online) in store::device_transitions(domain.db(), silent_since).await? {
         let tenant: TenantId = parse_id(&tenant)?;
         let device_id: DeviceId = parse_id(&device)?;
-        let Some(found) = db::devices::find(state.db(), tenant, device_id).await? else {
+        let Some(found) = db::devices::find(domain.db(), tenant, device_id).await? else {
             continue;
         };
-        let mut tx = state.db().begin().await?;
+        let mut tx = domain.db().begin().await?;
         if store::mark_device(&mut tx, tenant, &device, online, silent_since, now).await? {
             queued +=
                 outbox::enqueue(&mut tx, tenant, &[events::device(&found, online)], now).await?;
@@ -400,7 +408,7 @@ async fn sweep_devices(state: &AppState) -> Result<usize, sqlx::Error> {
         tx.commit().await?;
     }
     if queued > 0 {
-        state.wake_webhooks();
+        domain.wake_webhooks();
     }
     Ok(queued)
 }

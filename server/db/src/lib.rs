@@ -1,4 +1,9 @@
-//! The database: SQLite (WAL, the embedded default) or PostgreSQL, behind one [`Db`] handle.
+//! # gatehouse-db
+//!
+//! The platform's persistence: SQLite (WAL, the embedded default) or PostgreSQL, behind one
+//! [`Db`] handle, with the migrations of both dialects and one module per table. It stores and
+//! reads rows and nothing more: the rules of a change (validation, audit, feed, webhooks, live
+//! views) live in `gatehouse-domain`, the only crate that writes through this one.
 //!
 //! Both dialects share one set of query texts: `$1` placeholders (SQLite accepts them), ids as
 //! UUID text, times as BIGINT milliseconds and flags as BIGINT 0/1. Each query is written once and
@@ -13,6 +18,7 @@
 pub mod access_logs;
 pub mod api_keys;
 pub mod audit;
+pub mod crypto;
 pub mod devices;
 pub mod events;
 pub mod feed;
@@ -21,8 +27,13 @@ pub mod keys;
 pub mod kiosk;
 pub mod occupancy;
 pub mod participants;
+pub mod permissions;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
+
+/// The error every query returns.
+pub use sqlx::Error as DbError;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -38,8 +49,8 @@ use sqlx::{Postgres, Sqlite};
 macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite { read: $p, .. } => $body,
-            $crate::db::Db::Pg($p) => $body,
+            $crate::Db::Sqlite { read: $p, .. } => $body,
+            $crate::Db::Pg($p) => $body,
         }
     };
 }
@@ -49,11 +60,11 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::db::Tx::Pg(t) => {
+            $crate::Tx::Pg(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -67,11 +78,11 @@ macro_rules! on_tx {
 macro_rules! exec_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t) => {
                 let $c = &mut **t;
                 ($body).map(|r| r.rows_affected())
             }
-            $crate::db::Tx::Pg(t) => {
+            $crate::Tx::Pg(t) => {
                 let $c = &mut **t;
                 ($body).map(|r| r.rows_affected())
             }
@@ -79,40 +90,23 @@ macro_rules! exec_tx {
     };
 }
 
-pub use crate::{exec_tx, on_pool, on_tx};
-
 /// Migrations per dialect, in order. A version is applied once and recorded; versions need not be
 /// contiguous (each is checked on its own), so features numbered apart can land in any order.
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
-    (2, include_str!("../../migrations/sqlite/0002_api_keys.sql")),
-    (3, include_str!("../../migrations/sqlite/0003_webhooks.sql")),
-    (
-        4,
-        include_str!("../../migrations/sqlite/0004_dashboard.sql"),
-    ),
-    (5, include_str!("../../migrations/sqlite/0005_rest_api.sql")),
-    (6, include_str!("../../migrations/sqlite/0006_kiosk.sql")),
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_api_keys.sql")),
+    (3, include_str!("../migrations/sqlite/0003_webhooks.sql")),
+    (4, include_str!("../migrations/sqlite/0004_dashboard.sql")),
+    (5, include_str!("../migrations/sqlite/0005_rest_api.sql")),
+    (6, include_str!("../migrations/sqlite/0006_kiosk.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/postgres/0001_init.sql")),
-    (
-        2,
-        include_str!("../../migrations/postgres/0002_api_keys.sql"),
-    ),
-    (
-        3,
-        include_str!("../../migrations/postgres/0003_webhooks.sql"),
-    ),
-    (
-        4,
-        include_str!("../../migrations/postgres/0004_dashboard.sql"),
-    ),
-    (
-        5,
-        include_str!("../../migrations/postgres/0005_rest_api.sql"),
-    ),
-    (6, include_str!("../../migrations/postgres/0006_kiosk.sql")),
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_api_keys.sql")),
+    (3, include_str!("../migrations/postgres/0003_webhooks.sql")),
+    (4, include_str!("../migrations/postgres/0004_dashboard.sql")),
+    (5, include_str!("../migrations/postgres/0005_rest_api.sql")),
+    (6, include_str!("../migrations/postgres/0006_kiosk.sql")),
 ];
 
 /// A connection to the platform's database.

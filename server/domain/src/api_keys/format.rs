@@ -12,7 +12,7 @@
 
 use std::net::IpAddr;
 
-use crate::crypto;
+use gatehouse_db::crypto;
 
 /// What every Gatehouse API key starts with.
 pub const KEY_PREFIX: &str = "ghk_";

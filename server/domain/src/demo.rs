@@ -17,12 +17,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::crypto::{self, digest, new_pairing_code, normalize_pairing_code};
-use crate::db::audit::{self, Actor};
-use crate::db::participants::{ListFilter, ParticipantRecord};
-use crate::db::{self, now_ms};
-use crate::permissions::{FeatureFlag, Permission};
-use crate::state::AppState;
+use crate::Domain;
+use gatehouse_db::audit::{self, Actor};
+use gatehouse_db::crypto::{self, digest, new_pairing_code, normalize_pairing_code};
+use gatehouse_db::participants::{ListFilter, ParticipantRecord};
+use gatehouse_db::permissions::{FeatureFlag, Permission};
+use gatehouse_db::{self as db, now_ms};
 
 pub const DEMO_TENANT_SLUG: &str = "demo";
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.gatehouse.test";
@@ -107,25 +107,25 @@ pub struct DemoData {
 }
 
 /// Seeds the demo unless the database already has it.
-pub async fn seed_or_load(state: &AppState) -> anyhow::Result<DemoData> {
-    let db = state.db();
+pub async fn seed_or_load(domain: &Domain) -> anyhow::Result<DemoData> {
+    let db = domain.db();
     if let Some(tenant) = db::tenants::find_by_slug(db, DEMO_TENANT_SLUG).await? {
         let event = db::events::list_events(db, tenant.id)
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| anyhow::anyhow!("the demo tenant exists but has no event"))?;
-        ensure_viewer(state, tenant.id).await?;
+        ensure_viewer(domain, tenant.id).await?;
         tracing::info!(event = %event.id, "demo data already present");
         return Ok(DemoData {
             tenant: tenant.id,
             event,
         });
     }
-    seed(state).await
+    seed(domain).await
 }
 
-async fn seed(state: &AppState) -> anyhow::Result<DemoData> {
+async fn seed(domain: &Domain) -> anyhow::Result<DemoData> {
     let started = std::time::Instant::now();
     let now = now_ms();
     let tenant = Tenant {
@@ -145,7 +145,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoData> {
         crypto::hash_password(DEMO_ADMIN_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
     let system = Actor::System("demo");
 
-    let mut tx = state.db().begin().await?;
+    let mut tx = domain.db().begin().await?;
     db::tenants::create(&mut tx, &tenant).await?;
     for flag in FeatureFlag::ALL {
         db::tenants::set_feature(&mut tx, tenant.id, *flag, true).await?;
@@ -208,7 +208,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoData> {
     for category in CATEGORIES {
         db::events::create_category(&mut tx, tenant.id, event.id, category).await?;
     }
-    db::keys::rotate(&mut tx, state.master(), tenant.id, event.id).await?;
+    db::keys::rotate(&mut tx, domain.master(), tenant.id, event.id).await?;
 
     let people = participants(
         event.id,
@@ -243,15 +243,15 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoData> {
 }
 
 /// Adds the read-only viewer to a demo seeded before it existed.
-async fn ensure_viewer(state: &AppState, tenant: TenantId) -> anyhow::Result<()> {
-    if db::users::find_for_login(state.db(), DEMO_VIEWER_EMAIL)
+async fn ensure_viewer(domain: &Domain, tenant: TenantId) -> anyhow::Result<()> {
+    if db::users::find_for_login(domain.db(), DEMO_VIEWER_EMAIL)
         .await?
         .is_some()
     {
         return Ok(());
     }
     let hash = crypto::hash_password(DEMO_ADMIN_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
-    let mut tx = state.db().begin().await?;
+    let mut tx = domain.db().begin().await?;
     let role = db::users::create_role(&mut tx, tenant, "Viewer", VIEWER_PERMISSIONS).await?;
     db::users::create_user(
         &mut tx,
@@ -268,11 +268,11 @@ async fn ensure_viewer(state: &AppState, tenant: TenantId) -> anyhow::Result<()>
 
 /// Hands out pairing codes for the demo's devices: fresh codes for devices still waiting, and new
 /// devices when earlier ones were paired (their codes are spent).
-pub async fn pairing_codes(state: &AppState, demo: &DemoData) -> anyhow::Result<Vec<String>> {
-    let db = state.db();
+pub async fn pairing_codes(domain: &Domain, demo: &DemoData) -> anyhow::Result<Vec<String>> {
+    let db = domain.db();
     let waiting = db::devices::awaiting_pairing(db, demo.tenant, demo.event.id).await?;
     let all = db::devices::list(db, demo.tenant, demo.event.id).await?;
-    let expires_at = now_ms() + state.config().pairing_code_ttl_seconds * 1000;
+    let expires_at = now_ms() + domain.settings().pairing_code_ttl_seconds * 1000;
     let mut codes = Vec::new();
     let mut tx = db.begin().await?;
     for device in waiting.iter().take(DEMO_DEVICES) {
@@ -311,13 +311,13 @@ const DEMO_API_KEY_NAME: &str = "Demo integration (all scopes)";
 
 /// Issues the demo's API key: keys are stored hashed, so each start revokes the previous demo
 /// key and hands out a new one.
-pub async fn demo_api_key(state: &AppState, demo: &DemoData) -> anyhow::Result<String> {
-    let db = state.db();
+pub async fn demo_api_key(domain: &Domain, demo: &DemoData) -> anyhow::Result<String> {
+    let db = domain.db();
     let now = now_ms();
     let earlier = db::api_keys::list(db, demo.tenant).await?;
-    let key = crate::api_keys::generate();
+    let key = crate::api_keys::format::generate();
     let scopes = vec!["*".to_owned()];
-    let tier = crate::api_keys::Tier::Premium;
+    let tier = crate::api_keys::format::Tier::Premium;
     let mut tx = db.begin().await?;
     for old in earlier
         .iter()
@@ -331,7 +331,7 @@ pub async fn demo_api_key(state: &AppState, demo: &DemoData) -> anyhow::Result<S
             id: uuid::Uuid::now_v7(),
             tenant_id: demo.tenant,
             name: DEMO_API_KEY_NAME,
-            prefix: &key[..crate::api_keys::DISPLAY_LEN],
+            prefix: &key[..crate::api_keys::format::DISPLAY_LEN],
             digest: &digest(&key),
             scopes: &scopes,
             tier: tier.name(),
@@ -349,11 +349,11 @@ pub async fn demo_api_key(state: &AppState, demo: &DemoData) -> anyhow::Result<S
 
 /// Builds demo.json: the event's layout, fresh pairing codes and a spread of tickets.
 pub async fn demo_file(
-    state: &AppState,
+    domain: &Domain,
     demo: &DemoData,
     server_url: &str,
 ) -> anyhow::Result<DemoFile> {
-    let db = state.db();
+    let db = domain.db();
     let zones = db::events::zones(db, demo.tenant, demo.event.id).await?;
     let zone_name = |id: ZoneId| {
         zones
@@ -383,7 +383,7 @@ pub async fn demo_file(
         },
     )
     .await?;
-    let ring = db::keys::ring(db, state.master(), demo.tenant, demo.event.id).await?;
+    let ring = db::keys::ring(db, domain.master(), demo.tenant, demo.event.id).await?;
     let now = now_ms();
     let mut tickets = Vec::new();
     for p in pick_tickets(&everyone) {
@@ -423,8 +423,8 @@ pub async fn demo_file(
                 multiple_entry: z.multiple_entry,
             })
             .collect(),
-        pairing_codes: pairing_codes(state, demo).await?,
-        api_key: demo_api_key(state, demo).await?,
+        pairing_codes: pairing_codes(domain, demo).await?,
+        api_key: demo_api_key(domain, demo).await?,
         tickets,
     })
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::{Decode, Row, Type};
 use uuid::Uuid;
 
-use crate::db::{decode, exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
+use crate::{decode, exec_tx, flag, on_pool, on_tx, parse_id, Db, Tx};
 
 /// A subscription as the API shows it (secrets never leave through this type).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -673,14 +673,15 @@ pub async fn endpoint_succeeded(
 }
 
 /// The endpoint failed: the streak starts (if it had not), the circuit opens until
-/// `circuit_until`, and a streak older than `disable_before` disables the subscription. Returns
-/// whether it was disabled now.
+/// `circuit_until`, and a streak older than `disable_before` disables the subscription with
+/// `reason`. Returns whether it was disabled now.
 pub async fn endpoint_failed(
     tx: &mut Tx,
     subscription: &str,
     now: i64,
     circuit_until: i64,
     disable_before: i64,
+    reason: &str,
 ) -> Result<bool, sqlx::Error> {
     exec_tx!(tx, c => sqlx::query(
         "UPDATE webhook_subscriptions SET failing_since = COALESCE(failing_since, $1), \
@@ -691,11 +692,6 @@ pub async fn endpoint_failed(
     .bind(subscription)
     .execute(c)
     .await)?;
-    let reason = format!(
-        "disabled automatically on {}: no delivery succeeded since {}",
-        super::events::rfc3339(now),
-        super::events::rfc3339(disable_before)
-    );
     let n = exec_tx!(tx, c => sqlx::query(
         "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = $1, updated_at = $2 \
          WHERE id = $3 AND enabled = 1 AND failing_since <= $4",
@@ -816,109 +812,4 @@ pub async fn mark_device(
         .await)?
     };
     Ok(n == 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::permissions::FeatureFlag;
-    use crate::webhooks::{events, outbox};
-
-    async fn tenant_with_webhooks(db: &Db) -> TenantId {
-        let tenant = TenantId(Uuid::now_v7());
-        let mut tx = db.begin().await.unwrap();
-        crate::db::tenants::create(
-            &mut tx,
-            &gatehouse_core::Tenant {
-                id: tenant,
-                name: "T".into(),
-                slug: "t".into(),
-            },
-        )
-        .await
-        .unwrap();
-        crate::db::tenants::set_feature(&mut tx, tenant, FeatureFlag::Webhooks, true)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        tenant
-    }
-
-    #[tokio::test]
-    async fn events_fan_out_by_filter_and_old_settled_deliveries_are_pruned() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(None, dir.path()).await.unwrap();
-        db.migrate().await.unwrap();
-        let tenant = tenant_with_webhooks(&db).await;
-        let mut tx = db.begin().await.unwrap();
-        for types in [vec!["*".to_owned()], vec!["device.*".to_owned()]] {
-            insert(
-                &mut tx,
-                tenant,
-                &NewSubscription {
-                    url: "https://example.com/",
-                    description: "",
-                    event_types: &types,
-                    sealed_secret: "x",
-                    enabled: true,
-                },
-                1,
-            )
-            .await
-            .unwrap();
-        }
-        // Long ago: one event only the catch-all wants, one both want.
-        let scan = events::Event {
-            event_type: events::CHECKIN_SCANNED,
-            data: serde_json::json!({}),
-        };
-        let device = events::Event {
-            event_type: events::DEVICE_OFFLINE,
-            data: serde_json::json!({}),
-        };
-        let queued = outbox::enqueue(&mut tx, tenant, &[scan, device], 1_000)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        assert_eq!(queued, 3);
-        assert_eq!(count_by_status(&db, "pending").await.unwrap(), 3);
-
-        let claimed = claim_due(&db, 2_000, 60_000, 10).await.unwrap();
-        assert_eq!(claimed.len(), 3);
-        assert!(
-            claim_due(&db, 2_000, 60_000, 10).await.unwrap().is_empty(),
-            "leased"
-        );
-        let mut tx = db.begin().await.unwrap();
-        for c in &claimed[..2] {
-            record_attempt(
-                &mut tx,
-                &AttemptRecord {
-                    tenant_id: c.tenant_id.clone(),
-                    delivery_id: c.id.clone(),
-                    duration_ms: 1,
-                    subscription_id: c.subscription_id.clone(),
-                    status: "delivered",
-                    attempts: 1,
-                    next_attempt_at: None,
-                    attempted_at: 2_000,
-                    status_code: Some(200),
-                    error: None,
-                    response: None,
-                },
-            )
-            .await
-            .unwrap();
-        }
-        tx.commit().await.unwrap();
-        // Settled deliveries go; the pending one and its message stay.
-        let pruned = prune(&db, 10_000).await.unwrap();
-        assert!(pruned >= 2, "{pruned}");
-        assert_eq!(count_by_status(&db, "delivered").await.unwrap(), 0);
-        assert_eq!(count_by_status(&db, "pending").await.unwrap(), 1);
-        let after_lease = claim_due(&db, 70_000, 200_000, 10).await.unwrap();
-        assert_eq!(after_lease.len(), 1, "the lease ran out: taken again");
-        assert_eq!(after_lease[0].id, claimed[2].id);
-        db.close().await;
-    }
 }

@@ -1,20 +1,15 @@
 //! Rate limits per API key: a token bucket in memory per key, holding the key's per-minute limit
 //! and refilled continuously (a key of 100/min may burst 100, then gets one request every 0.6 s).
-//! Answers carry the IETF `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers); a
-//! refused request gets 429 and `Retry-After`.
+//! The HTTP side (the IETF `RateLimit-*` headers, 429 and `Retry-After`) is the server's.
 //!
 //! Buckets live in each server process: behind a load balancer with N nodes a key may reach up to
 //! N × its limit. That bounds abuse without a shared store; a PostgreSQL-backed bucket can replace
 //! this one where exact limits across nodes matter.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
 use uuid::Uuid;
 
 /// The length of the window limits are stated in.
@@ -88,50 +83,6 @@ impl RateLimiter {
     }
 }
 
-/// Where the API key extractor leaves its decision for [`headers`] to report.
-#[derive(Debug, Clone, Default)]
-pub struct DecisionSlot(Arc<Mutex<Option<Decision>>>);
-
-impl DecisionSlot {
-    pub fn put(&self, decision: Decision) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(decision);
-    }
-
-    fn take(&self) -> Option<Decision> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
-}
-
-/// Middleware: gives the request a [`DecisionSlot`] and its answer the `RateLimit-*` headers
-/// (and `Retry-After` when refused) if a key was checked.
-pub async fn headers(mut request: Request, next: Next) -> Response {
-    let slot = DecisionSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let mut response = next.run(request).await;
-    if let Some(decision) = slot.take() {
-        write_headers(response.headers_mut(), &decision);
-    }
-    response
-}
-
-fn write_headers(headers: &mut HeaderMap, d: &Decision) {
-    let mut set = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), v);
-        }
-    };
-    set("ratelimit-limit", d.limit.to_string());
-    set("ratelimit-remaining", d.remaining.to_string());
-    set("ratelimit-reset", d.reset_seconds.to_string());
-    set(
-        "ratelimit-policy",
-        format!("{};w={WINDOW_SECONDS}", d.limit),
-    );
-    if !d.allowed {
-        set("retry-after", d.retry_after_seconds.to_string());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,25 +115,5 @@ mod tests {
         assert!(limiter.check(a, 1, t0).allowed);
         assert!(!limiter.check(a, 1, t0).allowed);
         assert!(limiter.check(b, 1, t0).allowed);
-    }
-
-    #[test]
-    fn headers_follow_the_ietf_draft_and_a_refusal_says_when_to_retry() {
-        let mut h = HeaderMap::new();
-        write_headers(
-            &mut h,
-            &Decision {
-                allowed: false,
-                limit: 100,
-                remaining: 0,
-                reset_seconds: 60,
-                retry_after_seconds: 1,
-            },
-        );
-        assert_eq!(h["ratelimit-limit"], "100");
-        assert_eq!(h["ratelimit-remaining"], "0");
-        assert_eq!(h["ratelimit-reset"], "60");
-        assert_eq!(h["ratelimit-policy"], "100;w=60");
-        assert_eq!(h["retry-after"], "1");
     }
 }

@@ -16,7 +16,7 @@ const SECRET_BYTES: usize = 32;
 
 /// A fresh secret: `whsec_` + base64 of 32 random bytes.
 pub fn new_secret() -> String {
-    let bytes = crate::crypto::random_bytes::<SECRET_BYTES>();
+    let bytes = gatehouse_db::crypto::random_bytes::<SECRET_BYTES>();
     format!("{SECRET_PREFIX}{}", BASE64.encode(bytes))
 }
 

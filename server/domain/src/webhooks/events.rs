@@ -5,7 +5,7 @@
 use gatehouse_core::{AccessLog, Participant, ParticipantStatus, Zone};
 use serde_json::{json, Value};
 
-use crate::db::devices::Device;
+use gatehouse_db::devices::Device;
 
 /// Event types, with what each one means.
 pub const CATALOGUE: &[(&str, &str)] = &[

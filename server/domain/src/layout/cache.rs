@@ -2,7 +2,8 @@
 //! checkpoints and zones. These change a few times per event, while a gate asks hundreds of times
 //! a minute, so each node keeps them in memory.
 //!
-//! Freshness: a change made through this node (key rotation) drops the event's entry at once;
+//! Freshness: a change made through this node drops the event's entry at once (every layout and
+//! key change goes through a [`UnitOfWork`](crate::UnitOfWork), whose commit does it);
 //! a change made through another node of a PostgreSQL deployment is picked up within [`TTL`].
 //! A ticket sealed with a key this node has not loaded yet is not refused on that account: the
 //! scan path reloads once when the ring does not know a ticket's key ([`LayoutCache::reload`]).
@@ -13,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use gatehouse_core::{Checkpoint, CheckpointId, EventId, EventKeys, TenantId, Zone, ZoneId};
 
-use crate::crypto::MasterKey;
-use crate::db::{self, Db};
+use gatehouse_db::crypto::MasterKey;
+use gatehouse_db::{self as db, Db};
 
 /// How long an entry is trusted before it is read again.
 pub const TTL: Duration = Duration::from_secs(5);
@@ -48,7 +49,7 @@ impl LayoutCache {
         master: &MasterKey,
         tenant: TenantId,
         event: EventId,
-    ) -> Result<Arc<EventLayout>, sqlx::Error> {
+    ) -> Result<Arc<EventLayout>, gatehouse_db::DbError> {
         if let Some(hit) = self.fresh(tenant, event) {
             return Ok(hit);
         }
@@ -62,7 +63,7 @@ impl LayoutCache {
         master: &MasterKey,
         tenant: TenantId,
         event: EventId,
-    ) -> Result<Arc<EventLayout>, sqlx::Error> {
+    ) -> Result<Arc<EventLayout>, gatehouse_db::DbError> {
         let ring = db::keys::ring(db, master, tenant, event).await?;
         let checkpoints = db::events::checkpoints(db, tenant, event)
             .await?

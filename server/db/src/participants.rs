@@ -251,65 +251,6 @@ pub async fn count(db: &Db, tenant: TenantId, event: EventId) -> Result<i64, sql
     Ok(n)
 }
 
-/// Raises the credential sequence (the old badge becomes `REVOKED`) and publishes the change.
-/// Returns the participant as they are now.
-pub async fn reissue(
-    tx: &mut Tx,
-    tenant: TenantId,
-    current: &ParticipantRecord,
-) -> Result<ParticipantRecord, sqlx::Error> {
-    let mut next = current.clone();
-    next.gate.credential_seq = current.gate.credential_seq.saturating_add(1);
-    exec_tx!(tx, c => sqlx::query(
-        "UPDATE participants SET credential_seq = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
-    )
-    .bind(i64::from(next.gate.credential_seq))
-    .bind(now_ms())
-    .bind(tenant.to_string())
-    .bind(next.gate.id.to_string())
-    .execute(c)
-    .await)?;
-    feed::publish(
-        tx,
-        tenant,
-        next.gate.event_id,
-        &[Change::Participant(next.feed_view())],
-        None,
-    )
-    .await?;
-    Ok(next)
-}
-
-/// Sets a participant's status and publishes the change. Returns the participant as they are
-/// now.
-pub async fn set_status(
-    tx: &mut Tx,
-    tenant: TenantId,
-    current: &ParticipantRecord,
-    status: ParticipantStatus,
-) -> Result<ParticipantRecord, sqlx::Error> {
-    let mut next = current.clone();
-    next.gate.status = status;
-    exec_tx!(tx, c => sqlx::query(
-        "UPDATE participants SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
-    )
-    .bind(status.as_str())
-    .bind(now_ms())
-    .bind(tenant.to_string())
-    .bind(next.gate.id.to_string())
-    .execute(c)
-    .await)?;
-    feed::publish(
-        tx,
-        tenant,
-        next.gate.event_id,
-        &[Change::Participant(next.feed_view())],
-        None,
-    )
-    .await?;
-    Ok(next)
-}
-
 /// Deletes a participant and tells devices to drop them from their caches.
 pub async fn remove(
     tx: &mut Tx,
@@ -543,8 +484,8 @@ pub async fn find_stamped_in(
     })
 }
 
-/// Writes every field of `next` a client may change (not its id, event, registration code or
-/// credential sequence) and publishes the new state to the event's feed.
+/// Writes every field of `next` that may change (not its id, event or registration code) and
+/// publishes the new state to the event's feed.
 pub async fn update(
     tx: &mut Tx,
     tenant: TenantId,
@@ -555,7 +496,8 @@ pub async fn update(
     exec_tx!(tx, c => sqlx::query(
         "UPDATE participants SET full_name = $1, organisation = $2, category = $3, status = $4, zone_ids = $5, \
          valid_from = $6, valid_until = $7, blocked = $8, email = $9, phone = $10, nationality = $11, \
-         passport_number = $12, date_of_birth = $13, updated_at = $14 WHERE tenant_id = $15 AND id = $16",
+         passport_number = $12, date_of_birth = $13, updated_at = $14, credential_seq = $15 \
+         WHERE tenant_id = $16 AND id = $17",
     )
     .bind(&p.full_name)
     .bind(&p.organisation)
@@ -571,6 +513,7 @@ pub async fn update(
     .bind(&next.passport_number)
     .bind(&next.date_of_birth)
     .bind(now)
+    .bind(i64::from(p.credential_seq))
     .bind(tenant.to_string())
     .bind(p.id.to_string())
     .execute(c)

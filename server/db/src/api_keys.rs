@@ -1,4 +1,4 @@
-//! API keys, stored by the SHA-256 of the key (see [`crate::api_keys`] for the format).
+//! API keys, stored by the SHA-256 of the key (the format is the domain's `api_keys` module).
 
 use gatehouse_core::TenantId;
 use serde::Serialize;

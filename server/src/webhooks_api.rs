@@ -21,36 +21,27 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gatehouse_domain::webhooks::events;
+use gatehouse_domain::webhooks::subscriptions::{self as subs, Change, Subscribe, Subscription};
+use gatehouse_domain::{Author, Permission};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::store::{self, Changes, NewSubscription, Subscription};
-use super::{events, outbox, signing, ssrf};
 use crate::auth::{AdminCaller, ApiCaller};
-use crate::db::{self, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, JsonBody, QueryParams};
-use crate::permissions::{FeatureFlag, Permission};
 use crate::state::AppState;
 
-/// Subscriptions one tenant may hold.
-pub const MAX_SUBSCRIPTIONS: usize = 100;
-/// How long a replaced secret keeps signing after a rotation.
-pub const OLD_SECRET_OVERLAP_MS: i64 = 24 * 3_600 * 1_000;
-const MAX_URL_LEN: usize = 2_048;
-const MAX_DESCRIPTION_LEN: usize = 500;
 const MAX_DELIVERY_PAGE: i64 = 200;
-/// Messages one replay may queue again.
-pub const MAX_REPLAY: i64 = 10_000;
 
 /// The routes for integrators (merged into `/api/v1`).
-pub fn router() -> Router<AppState> {
+pub fn for_integrators() -> Router<AppState> {
     routes::<ApiCaller>()
 }
 
 /// The same routes for admins and the dashboard (merged into `/admin/v1`).
-pub fn admin_router() -> Router<AppState> {
+pub fn for_admins() -> Router<AppState> {
     routes::<AdminCaller>()
 }
 
@@ -83,6 +74,8 @@ pub trait WebhookCaller:
     FromRequestParts<AppState, Rejection = ApiError> + Send + Sync + 'static
 {
     fn tenant(&self) -> gatehouse_core::TenantId;
+    /// The caller as the author of a change.
+    fn author(&self) -> Author;
     /// `scope` is `webhooks:read` or `webhooks:write`.
     fn allow(&self, scope: &str) -> ApiResult<()>;
 }
@@ -90,6 +83,10 @@ pub trait WebhookCaller:
 impl WebhookCaller for ApiCaller {
     fn tenant(&self) -> gatehouse_core::TenantId {
         self.tenant_id()
+    }
+
+    fn author(&self) -> Author {
+        ApiCaller::author(self)
     }
 
     fn allow(&self, scope: &str) -> ApiResult<()> {
@@ -102,6 +99,10 @@ impl WebhookCaller for AdminCaller {
         self.tenant_id
     }
 
+    fn author(&self) -> Author {
+        AdminCaller::author(self)
+    }
+
     fn allow(&self, _scope: &str) -> ApiResult<()> {
         self.require(Permission::WebhooksManage)
     }
@@ -110,72 +111,17 @@ impl WebhookCaller for AdminCaller {
 /// Checks the scope, then that the tenant has webhooks switched on.
 async fn authorize(state: &AppState, caller: &impl WebhookCaller, scope: &str) -> ApiResult<()> {
     caller.allow(scope)?;
-    let features = db::tenants::features(state.db(), caller.tenant()).await?;
-    if !features.contains(&FeatureFlag::Webhooks) {
-        return Err(ApiError::forbidden(
-            "feature_disabled",
-            "webhooks are not switched on for this tenant (feature WEBHOOKS)",
-        ));
-    }
-    Ok(())
+    Ok(subs::require_feature(state.domain(), caller.tenant()).await?)
 }
 
+/// The subscription a path names, among the caller's.
 async fn subscription_of(
     state: &AppState,
     caller: &impl WebhookCaller,
     id: &str,
 ) -> ApiResult<Subscription> {
     let id: Uuid = path_id(id, "webhook subscription")?;
-    store::find(state.db(), caller.tenant(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("webhook subscription {id}")))
-}
-
-fn check_event_types(types: &[String]) -> ApiResult<Vec<String>> {
-    if types.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid_event_types",
-            "`event_types`: name at least one event type, or \"*\" for all",
-        ));
-    }
-    if types.len() > events::MAX_FILTERS {
-        return Err(ApiError::unprocessable(
-            "invalid_event_types",
-            format!("`event_types`: at most {} entries", events::MAX_FILTERS),
-        ));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for t in types {
-        events::validate_filter(t)
-            .map_err(|m| ApiError::unprocessable("invalid_event_types", m))?;
-        if !out.contains(t) {
-            out.push(t.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn check_description(text: &str) -> ApiResult<()> {
-    if text.chars().count() > MAX_DESCRIPTION_LEN {
-        return Err(ApiError::unprocessable(
-            "invalid_description",
-            format!("`description`: at most {MAX_DESCRIPTION_LEN} characters"),
-        ));
-    }
-    Ok(())
-}
-
-async fn check_url(state: &AppState, url: &str) -> ApiResult<String> {
-    if url.len() > MAX_URL_LEN {
-        return Err(ApiError::unprocessable(
-            "invalid_url",
-            format!("`url`: at most {MAX_URL_LEN} characters"),
-        ));
-    }
-    ssrf::check_url(url, state.config().webhooks_allow_private)
-        .await
-        .map(|u| u.to_string())
-        .map_err(|r| ApiError::unprocessable(r.code, r.message))
+    Ok(subs::find(state.domain(), caller.tenant(), id).await?)
 }
 
 async fn event_types<C: WebhookCaller>(
@@ -195,8 +141,8 @@ async fn list<C: WebhookCaller>(
     caller: C,
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:read").await?;
-    let subs = store::list(state.db(), caller.tenant()).await?;
-    Ok(Json(json!({ "data": subs })))
+    let list = subs::list(state.db(), caller.tenant()).await?;
+    Ok(Json(json!({ "data": list })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,36 +166,17 @@ async fn create<C: WebhookCaller>(
     JsonBody(body): JsonBody<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     authorize(&state, &caller, "webhooks:write").await?;
-    let url = check_url(&state, &body.url).await?;
-    let types = check_event_types(&body.event_types)?;
-    check_description(&body.description)?;
-    let tenant = caller.tenant();
-    if store::list(state.db(), tenant).await?.len() >= MAX_SUBSCRIPTIONS {
-        return Err(ApiError::conflict(
-            "too_many_subscriptions",
-            format!("a tenant holds at most {MAX_SUBSCRIPTIONS} webhook subscriptions"),
-        ));
-    }
-    let secret = signing::new_secret();
-    let now = now_ms();
-    let mut tx = state.db().begin().await?;
-    let id = store::insert(
-        &mut tx,
-        tenant,
-        &NewSubscription {
-            url: &url,
-            description: &body.description,
-            event_types: &types,
-            sealed_secret: &state.master().seal(secret.as_bytes()),
+    let (sub, secret) = subs::subscribe(
+        state.domain(),
+        &caller.author(),
+        &Subscribe {
+            url: body.url,
+            event_types: body.event_types,
+            description: body.description,
             enabled: body.enabled,
         },
-        now,
     )
     .await?;
-    tx.commit().await?;
-    let sub = store::find(state.db(), tenant, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("read back a subscription", id))?;
     let mut data =
         serde_json::to_value(&sub).map_err(|e| ApiError::internal("show a subscription", e))?;
     data["secret"] = json!(secret);
@@ -283,37 +210,18 @@ async fn update<C: WebhookCaller>(
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
-    let url = match &body.url {
-        Some(u) => Some(check_url(&state, u).await?),
-        None => None,
-    };
-    let event_types = body
-        .event_types
-        .as_deref()
-        .map(check_event_types)
-        .transpose()?;
-    if let Some(d) = &body.description {
-        check_description(d)?;
-    }
-    let mut tx = state.db().begin().await?;
-    store::update(
-        &mut tx,
-        caller.tenant(),
+    let sub = subs::change(
+        state.domain(),
+        &caller.author(),
         sub.id,
-        &Changes {
-            url,
+        Change {
+            url: body.url,
+            event_types: body.event_types,
             description: body.description,
-            event_types,
             enabled: body.enabled,
         },
-        now_ms(),
     )
     .await?;
-    tx.commit().await?;
-    if body.enabled == Some(true) {
-        state.wake_webhooks();
-    }
-    let sub = subscription_of(&state, &caller, &id).await?;
     Ok(Json(json!({ "data": sub })))
 }
 
@@ -324,9 +232,7 @@ async fn remove<C: WebhookCaller>(
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
-    let mut tx = state.db().begin().await?;
-    store::delete(&mut tx, caller.tenant(), sub.id).await?;
-    tx.commit().await?;
+    subs::delete(state.domain(), &caller.author(), sub.id).await?;
     Ok(Json(json!({ "data": {"deleted": sub.id} })))
 }
 
@@ -337,17 +243,7 @@ async fn test<C: WebhookCaller>(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
-    let mut tx = state.db().begin().await?;
-    let (message_id, delivery_id) = outbox::enqueue_to(
-        &mut tx,
-        caller.tenant(),
-        sub.id,
-        &events::test_ping(&sub.id.to_string()),
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
-    state.wake_webhooks();
+    let (message_id, delivery_id) = subs::test(state.domain(), &caller.author(), sub.id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(
@@ -363,20 +259,7 @@ async fn rotate_secret<C: WebhookCaller>(
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
-    let secret = signing::new_secret();
-    let now = now_ms();
-    let until = now + OLD_SECRET_OVERLAP_MS;
-    let mut tx = state.db().begin().await?;
-    store::rotate_secret(
-        &mut tx,
-        caller.tenant(),
-        sub.id,
-        &state.master().seal(secret.as_bytes()),
-        until,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let (secret, until) = subs::rotate_secret(state.domain(), &caller.author(), sub.id).await?;
     Ok(Json(json!({
         "data": {"secret": secret, "previous_secret_expires_at": until}
     })))
@@ -417,8 +300,7 @@ async fn deliveries<C: WebhookCaller>(
         })?),
     };
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_DELIVERY_PAGE);
-    let rows =
-        store::deliveries(state.db(), caller.tenant(), sub.id, status, before, limit).await?;
+    let rows = subs::deliveries(state.db(), caller.tenant(), sub.id, status, before, limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|d| d.id))
         .flatten();
@@ -433,10 +315,10 @@ async fn show_delivery<C: WebhookCaller>(
     authorize(&state, &caller, "webhooks:read").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
     let delivery_id: Uuid = path_id(&delivery_id, "delivery")?;
-    let delivery = store::find_delivery(state.db(), caller.tenant(), sub.id, delivery_id)
+    let delivery = subs::find_delivery(state.db(), caller.tenant(), sub.id, delivery_id)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("delivery {delivery_id}")))?;
-    let attempts = store::attempts(state.db(), caller.tenant(), delivery_id).await?;
+    let attempts = subs::attempts(state.db(), caller.tenant(), delivery_id).await?;
     let mut data =
         serde_json::to_value(&delivery).map_err(|e| ApiError::internal("show a delivery", e))?;
     data["attempts"] = json!(attempts);
@@ -451,32 +333,11 @@ async fn redeliver<C: WebhookCaller>(
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
     let delivery_id: Uuid = path_id(&delivery_id, "delivery")?;
-    let delivery = store::find_delivery(state.db(), caller.tenant(), sub.id, delivery_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("delivery {delivery_id}")))?;
-    if !sub.enabled {
-        return Err(ApiError::conflict(
-            "subscription_disabled",
-            format!(
-                "this subscription is disabled ({}); enable it with PATCH {{\"enabled\": true}} first",
-                sub.disabled_reason.as_deref().unwrap_or("paused")
-            ),
-        ));
-    }
-    let mut tx = state.db().begin().await?;
-    let new_id = outbox::requeue(
-        &mut tx,
-        caller.tenant(),
-        sub.id,
-        &delivery.message_id,
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
-    state.wake_webhooks();
+    let (new_id, message_id) =
+        subs::redeliver(state.domain(), &caller.author(), sub.id, delivery_id).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "data": {"delivery_id": new_id, "message_id": delivery.message_id} })),
+        Json(json!({ "data": {"delivery_id": new_id, "message_id": message_id} })),
     ))
 }
 
@@ -499,36 +360,17 @@ async fn replay<C: WebhookCaller>(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     authorize(&state, &caller, "webhooks:write").await?;
     let sub = subscription_of(&state, &caller, &id).await?;
-    let now = now_ms();
-    let until = body.until.unwrap_or(now + 1);
-    if body.since >= until {
-        return Err(ApiError::unprocessable(
-            "invalid_range",
-            "`since` must be before `until` (Unix milliseconds)",
-        ));
-    }
-    let messages = store::messages_between(
-        state.db(),
-        caller.tenant(),
+    let requeued = subs::replay(
+        state.domain(),
+        &caller.author(),
         sub.id,
         body.since,
-        until,
+        body.until,
         body.only_failed,
-        MAX_REPLAY,
     )
     .await?;
-    let mut tx = state.db().begin().await?;
-    let pairs: Vec<(String, String)> = messages
-        .iter()
-        .map(|m| (sub.id.to_string(), m.clone()))
-        .collect();
-    store::insert_deliveries(&mut tx, caller.tenant(), &pairs, now).await?;
-    tx.commit().await?;
-    if !pairs.is_empty() {
-        state.wake_webhooks();
-    }
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "data": {"requeued": pairs.len(), "limit": MAX_REPLAY} })),
+        Json(json!({ "data": {"requeued": requeued, "limit": subs::MAX_REPLAY} })),
     ))
 }
