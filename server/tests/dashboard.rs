@@ -7,7 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{checkpoint, now_ms, ticket, Backend, Server};
+use common::fixtures::{checkpoint, now_ms, ticket};
+use common::{Backend, Server};
 use futures::StreamExt;
 use gatehouse_core::protocol::{DeviceReport, KioskReport, KioskUpload, ScanUpload};
 use gatehouse_core::{AccessLog, Movement, Reason, ScanId, Verdict};
@@ -1152,7 +1153,7 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
             },
         )
         .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status, 200);
 
     let viewer = sign_in(&s, "viewer").await;
     let (status, page) = viewer.get("/dashboard/kiosks").await;
@@ -1160,7 +1161,7 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
     assert!(page.contains("href=\"/dashboard/kiosks\""), "a nav link");
     assert!(page.contains(&kiosk.device_name));
     assert!(
-        page.contains(&gatehouse_server::dashboard::html::esc(
+        page.contains(&common::library::html_escaped(
             person["name"].as_str().unwrap()
         )),
         "the attendee"
@@ -1306,7 +1307,7 @@ async fn the_kiosks_page_shows_visits_and_queues_and_admins_serve_or_cancel(back
             },
         )
         .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status, 200);
     let mut queues = String::new();
     for _ in 0..5 {
         let Some(update) = live.next("fragments").await else {

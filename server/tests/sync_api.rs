@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{checkpoint, now_ms, ticket, Backend, Server};
+use common::fixtures::{checkpoint, now_ms, ticket};
+use common::{Backend, Server};
 use gatehouse_core::protocol::{
     Change, DeviceReport, FeedPage, OccupancyCounter, OnlineScanRequest, OnlineScanResponse,
     PairResponse, Presented, ScanUpload, SyncRefusal, UploadAck,

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use common::{checkpoint, now_ms, ticket, Backend, Server};
+use common::fixtures::{checkpoint, now_ms, ticket};
+use common::{Backend, Server};
 use gatehouse_core::protocol::{
     DeviceReport, OccupancyCounter, OnlineScanRequest, Presented, ScanUpload,
 };
