@@ -16,18 +16,29 @@ pub fn browser() -> reqwest::Client {
         .expect("a browser")
 }
 
-/// Someone signed in to the dashboard: a browser holding a session cookie.
-pub struct DashboardUser {
+/// A browser on the dashboard, signed in (holding a session cookie) or not.
+pub struct Browser {
     pub http: reqwest::Client,
     base: String,
-    pub cookie: String,
+    session: Option<String>,
 }
 
-impl DashboardUser {
+impl Browser {
+    /// A browser that has not signed in.
+    pub fn anonymous(s: &Server) -> Browser {
+        Browser {
+            http: browser(),
+            base: s.url.clone(),
+            session: None,
+        }
+    }
+
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .header("cookie", format!("gatehouse_session={}", self.cookie))
+        let req = self.http.request(method, format!("{}{path}", self.base));
+        match &self.session {
+            Some(cookie) => req.header("cookie", format!("gatehouse_session={cookie}")),
+            None => req,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -55,7 +66,7 @@ impl DashboardUser {
         csrf_of(&self.page(path).await)
     }
 
-    /// Opens a live stream (Server-Sent Events); the caller reads it.
+    /// Opens a live stream (Server-Sent Events) for the caller to read.
     pub async fn open_stream(&self, path: &str) -> reqwest::Response {
         self.request(reqwest::Method::GET, path)
             .send()
@@ -87,7 +98,7 @@ pub async fn try_sign_in(s: &Server, email: &str, password: &str) -> Reply {
 }
 
 /// Signs in as the demo's `"admin"` or `"viewer"`; the session cookie is HttpOnly and strict.
-pub async fn sign_in(s: &Server, who: &str) -> DashboardUser {
+pub async fn sign_in(s: &Server, who: &str) -> Browser {
     let demo = s.demo_json();
     let res = try_sign_in(
         s,
@@ -102,10 +113,9 @@ pub async fn sign_in(s: &Server, who: &str) -> DashboardUser {
         .expect("session cookie");
     assert!(raw.contains("HttpOnly"), "{raw}");
     assert!(raw.contains("SameSite=Strict"), "{raw}");
-    DashboardUser {
-        http: browser(),
-        base: s.url.clone(),
-        cookie: res.cookie("gatehouse_session").unwrap(),
+    Browser {
+        session: res.cookie("gatehouse_session"),
+        ..Browser::anonymous(s)
     }
 }
 
@@ -169,11 +179,18 @@ pub fn row_of<'a>(html: &'a str, marker: &str) -> &'a str {
     section(html, marker, "</tr>")
 }
 
-/// The `href` of the last link before `marker` (e.g. `rel="next"`), unescaped.
+/// The value of the last attribute `name="…"` before `marker`: the element that `marker` is in
+/// or follows (e.g. the `data-zone` of the row whose cell is `<td>Press room</td>`).
 #[track_caller]
-pub fn href_before(html: &str, marker: &str) -> String {
+pub fn attr_before(html: &str, marker: &str, name: &str) -> String {
     let before = &html[..html
         .find(marker)
         .unwrap_or_else(|| panic!("no {marker} in {html}"))];
-    last_attr_of(before, "href").replace("&amp;", "&")
+    last_attr_of(before, name)
+}
+
+/// The `href` of the last link before `marker` (e.g. `rel="next"`), unescaped.
+#[track_caller]
+pub fn href_before(html: &str, marker: &str) -> String {
+    attr_before(html, marker, "href").replace("&amp;", "&")
 }
