@@ -80,6 +80,19 @@ impl Caller<'_> {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// `POST path` with a body as it is (e.g. JSON that does not parse), of `content_type`.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> Reply {
+        let req = self
+            .request(Method::POST, path)
+            .header("content-type", content_type)
+            .body(body);
+        Reply::read(
+            format!("POST {path}"),
+            req.send().await.expect("the server answers"),
+        )
+        .await
+    }
+
     pub async fn patch_json(&self, path: &str, body: &impl Serialize) -> Reply {
         self.send(Method::PATCH, path, Some(body)).await
     }
@@ -91,6 +104,14 @@ impl Caller<'_> {
     /// Any method, with a JSON body when one is given.
     pub async fn send(&self, method: Method, path: &str, body: Option<&impl Serialize>) -> Reply {
         let what = format!("{method} {path}");
+        let mut req = self.request(method, path);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        Reply::read(what, req.send().await.expect("the server answers")).await
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         let mut req = self.server.http.request(method, self.server.at(path));
         if let Some(token) = &self.bearer {
             req = req.bearer_auth(token);
@@ -98,10 +119,7 @@ impl Caller<'_> {
         for (name, value) in &self.headers {
             req = req.header(name, value);
         }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        Reply::read(what, req.send().await.expect("the server answers")).await
+        req
     }
 }
 
