@@ -200,14 +200,11 @@ async fn live_occupancy_streams_a_new_snapshot_after_an_upload(backend: Backend)
     let session = s.admin_session().await;
     let (_, plenary) = checkpoint(&demo, "Main gate entry");
     let event = demo["event_id"].as_str().unwrap();
-    let res = s
-        .http
-        .get(s.at(&format!("/admin/v1/events/{event}/occupancy/stream")))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
-    let mut live = EventStream::open(res);
+    let mut live = EventStream::open(
+        s.as_admin(&session)
+            .open_stream(&format!("/admin/v1/events/{event}/occupancy/stream"))
+            .await,
+    );
     let mut snapshots = Vec::new();
     let mut uploaded = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

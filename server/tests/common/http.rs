@@ -80,6 +80,14 @@ impl Caller<'_> {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// Opens a live stream (Server-Sent Events) for the caller to read.
+    pub async fn open_stream(&self, path: &str) -> reqwest::Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     /// `POST path` with a body as it is (e.g. JSON that does not parse), of `content_type`.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> Reply {
         let req = self

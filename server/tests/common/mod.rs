@@ -73,9 +73,9 @@ impl Backend {
     pub fn postgres_or_skip() -> Option<Backend> {
         let backend = Self::postgres();
         if backend.is_none() {
-            if on_ci() {
+            if let Some(ci) = on_ci() {
                 panic!(
-                    "GATEHOUSE_TEST_PG is not set, and CI=true: this test needs PostgreSQL \
+                    "GATEHOUSE_TEST_PG is not set, and CI={ci}: this test needs PostgreSQL \
                      (e.g. GATEHOUSE_TEST_PG=postgres://postgres@127.0.0.1:5432/postgres)"
                 );
             }
@@ -85,9 +85,11 @@ impl Backend {
     }
 }
 
-/// Whether the tests run on CI (`CI=true`, as CI services set it).
-fn on_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+/// The value of `CI` when the tests run on CI (`CI=true`, as CI services set it, or `1`).
+fn on_ci() -> Option<String> {
+    std::env::var("CI")
+        .ok()
+        .filter(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
 /// A database created for one test and dropped after it.

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::fixtures::{badge, checkpoint, online_scan, ticket};
+use crate::common::fixtures::{approved, badge, checkpoint, online_scan, ticket};
 use crate::common::{Backend, Server};
 
 on_both_backends!(layout_occupancy_and_check_ins_are_readable);
@@ -54,9 +54,7 @@ async fn layout_occupancy_and_check_ins_are_readable(backend: Backend) {
 
     // One check-in decided online by a paired gate.
     let (gate, _) = s.pair_demo_devices().await;
-    let t = ticket(&demo, |t| {
-        t["status"] == "approved" && t["blocked"] == false && t["category"] == "Delegate"
-    });
+    let t = ticket(&demo, |t| approved(t) && t["category"] == "Delegate");
     let (entry, _) = checkpoint(&demo, "Main gate entry");
     s.as_device(&gate.device_token)
         .post_json("/sync/v1/scan", &online_scan(&entry, badge(t)))
