@@ -5,9 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{checkpoint, now_ms, ticket, Backend, Server};
-use futures::StreamExt;
-use gatehouse_core::protocol::{DeviceReport, OccupancyCounter, ScanUpload};
+use common::fixtures::{approved, badge, checkpoint, now_ms, online_scan, scan_upload, ticket};
+use common::live::EventStream;
+use common::{Backend, Server};
+use gatehouse_core::protocol::OccupancyCounter;
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -20,44 +21,24 @@ on_both_backends!(
 async fn signing_in_needs_the_right_password_and_a_session(backend: Backend) {
     let s = Server::demo(backend).await;
     let demo = s.demo_json();
-    let wrong = s
-        .http
-        .post(s.at("/admin/v1/login"))
-        .json(&json!({"email": demo["admin"]["email"], "password": "guess"}))
-        .send()
+    s.anonymous()
+        .post_json(
+            "/admin/v1/login",
+            &json!({"email": demo["admin"]["email"], "password": "guess"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
-    assert_eq!(
-        wrong.json::<Value>().await.unwrap()["error"]["code"],
-        "invalid_credentials"
-    );
-    let anonymous = s.http.get(s.at("/admin/v1/events")).send().await.unwrap();
-    assert_eq!(anonymous.status(), 401);
-    assert_eq!(
-        anonymous.json::<Value>().await.unwrap()["error"]["code"],
-        "missing_session"
-    );
-    let forged = s
-        .http
-        .get(s.at("/admin/v1/events"))
-        .bearer_auth("ghs_forged")
-        .send()
+        .expect_error(401, "invalid_credentials");
+    s.anonymous()
+        .get("/admin/v1/events")
         .await
-        .unwrap();
-    assert_eq!(forged.status(), 401);
+        .expect_error(401, "missing_session");
+    s.as_admin("ghs_forged")
+        .get("/admin/v1/events")
+        .await
+        .expect(401);
 
     let session = s.admin_session().await;
-    let me: Value = s
-        .http
-        .get(s.at("/admin/v1/me"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = s.as_admin(&session).get("/admin/v1/me").await.json();
     let perms: Vec<&str> = me["permissions"]
         .as_array()
         .unwrap()
@@ -73,112 +54,62 @@ async fn signing_in_needs_the_right_password_and_a_session(backend: Backend) {
         assert!(perms.contains(&p), "{p}");
     }
     // The session also works as a cookie (for the dashboard).
-    let by_cookie = s
-        .http
-        .get(s.at("/admin/v1/events"))
-        .header("cookie", format!("gatehouse_session={session}"))
-        .send()
+    s.anonymous()
+        .header("cookie", &format!("gatehouse_session={session}"))
+        .get("/admin/v1/events")
         .await
-        .unwrap();
-    assert_eq!(by_cookie.status(), 200);
+        .expect(200);
 }
 
 async fn an_admin_creates_rotates_and_pairs_a_device(backend: Backend) {
     let s = Server::demo(backend).await;
     let demo = s.demo_json();
     let session = s.admin_session().await;
+    let admin = s.as_admin(&session);
     let event = demo["event_id"].as_str().unwrap();
-    let created = s
-        .http
-        .post(s.at(&format!("/admin/v1/events/{event}/devices")))
-        .bearer_auth(&session)
-        .json(&json!({"name": "North turnstile"}))
-        .send()
+    let devices = format!("/admin/v1/events/{event}/devices");
+    let created = admin
+        .post_json(&devices, &json!({"name": "North turnstile"}))
         .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.unwrap();
+        .expect(201)
+        .json();
     assert_eq!(created["device"]["state"], "awaiting_pairing");
     let paired = s.pair(created["pairing_code"].as_str().unwrap()).await;
     assert_eq!(paired.device_name, "North turnstile");
 
     // Rotating forgets the token and hands out a new code.
     let id = created["device"]["id"].as_str().unwrap();
-    let rotated: Value = s
-        .http
-        .post(s.at(&format!("/admin/v1/devices/{id}/rotate")))
-        .bearer_auth(&session)
-        .send()
+    let rotated = admin
+        .post(&format!("/admin/v1/devices/{id}/rotate"))
         .await
-        .unwrap()
-        .json()
+        .json();
+    s.as_device(&paired.device_token)
+        .get("/sync/v1/feed")
         .await
-        .unwrap();
-    let old = s
-        .http
-        .get(s.at("/sync/v1/feed"))
-        .bearer_auth(&paired.device_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(old.status(), 401);
+        .expect(401);
     let again = s.pair(rotated["pairing_code"].as_str().unwrap()).await;
     assert_eq!(again.device_id, paired.device_id);
 
     // The device can swap its own token.
-    let swapped: Value = s
-        .http
-        .post(s.at("/sync/v1/token"))
-        .bearer_auth(&again.device_token)
-        .send()
+    let swapped = s
+        .as_device(&again.device_token)
+        .post("/sync/v1/token")
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let fresh = swapped["device_token"].as_str().unwrap();
     assert_ne!(fresh, again.device_token);
-    assert_eq!(
-        s.http
-            .get(s.at("/sync/v1/feed"))
-            .bearer_auth(fresh)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        s.http
-            .get(s.at("/sync/v1/feed"))
-            .bearer_auth(&again.device_token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    s.as_device(fresh).get("/sync/v1/feed").await.expect(200);
+    s.as_device(&again.device_token)
+        .get("/sync/v1/feed")
+        .await
+        .expect(401);
 
-    let bad_name = s
-        .http
-        .post(s.at(&format!("/admin/v1/events/{event}/devices")))
-        .bearer_auth(&session)
-        .json(&json!({"name": "  "}))
-        .send()
+    admin
+        .post_json(&devices, &json!({"name": "  "}))
         .await
-        .unwrap();
-    assert_eq!(bad_name.status(), 422);
+        .expect(422);
 
-    let audit: Value = s
-        .http
-        .get(s.at("/admin/v1/audit"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = admin.get("/admin/v1/audit").await.json();
     let actions: Vec<&str> = audit["entries"]
         .as_array()
         .unwrap()
@@ -195,34 +126,12 @@ async fn an_admin_creates_rotates_and_pairs_a_device(backend: Backend) {
     }
 }
 
-fn report() -> DeviceReport {
-    DeviceReport {
-        app_version: "test".into(),
-        profile: None,
-        cursor: 0,
-        outbox_depth: 0,
-        device_time: now_ms(),
-    }
-}
-
-async fn online_scan(s: &Server, token: &str, cp: &str, payload: &Value) -> Value {
-    s.http
-        .post(s.at("/sync/v1/scan"))
-        .bearer_auth(token)
-        .json(&json!({
-            "scan_id": uuid::Uuid::now_v7(),
-            "presented": {"payload": payload},
-            "checkpoint_id": cp,
-            "requested": null,
-            "override_reason": null,
-            "device_time": now_ms(),
-        }))
-        .send()
+/// What a gate asks online at `cp` with this badge; the server's answer.
+async fn scan_online(s: &Server, token: &str, cp: &str, t: &Value) -> Value {
+    s.as_device(token)
+        .post_json("/sync/v1/scan", &online_scan(cp, badge(t)))
         .await
-        .unwrap()
         .json()
-        .await
-        .unwrap()
 }
 
 async fn the_access_log_filters_and_exports_csv(backend: Backend) {
@@ -232,33 +141,24 @@ async fn the_access_log_filters_and_exports_csv(backend: Backend) {
     let session = s.admin_session().await;
     let (entry, _) = checkpoint(&demo, "Main gate entry");
     let (vip_door, _) = checkpoint(&demo, "VIP door");
-    let a = ticket(&demo, |t| {
-        t["status"] == "approved" && t["blocked"] == false && t["category"] == "Delegate"
-    });
-    let vip = ticket(&demo, |t| {
-        t["status"] == "approved" && t["blocked"] == false && t["category"] == "VIP"
-    });
+    let a = ticket(&demo, |t| approved(t) && t["category"] == "Delegate");
+    let vip = ticket(&demo, |t| approved(t) && t["category"] == "VIP");
     let blocked = ticket(&demo, |t| t["blocked"] == true);
-    online_scan(&s, &gate.device_token, &entry, &a["payload"]).await;
-    online_scan(&s, &gate.device_token, &entry, &a["payload"]).await;
-    online_scan(&s, &gate.device_token, &vip_door, &vip["payload"]).await;
-    online_scan(&s, &gate.device_token, &entry, &blocked["payload"]).await;
+    let token = &gate.device_token;
+    scan_online(&s, token, &entry, a).await;
+    scan_online(&s, token, &entry, a).await;
+    scan_online(&s, token, &vip_door, vip).await;
+    scan_online(&s, token, &entry, blocked).await;
 
+    let admin = s.as_admin(&session);
     let event = demo["event_id"].as_str().unwrap();
     let list = |q: String| {
-        let s = &s;
-        let session = session.clone();
+        let admin = &admin;
         async move {
-            let v: Value = s
-                .http
-                .get(s.at(&format!("/admin/v1/events/{event}/access-logs?{q}")))
-                .bearer_auth(&session)
-                .send()
+            let v = admin
+                .get(&format!("/admin/v1/events/{event}/access-logs?{q}"))
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .json();
             v["access_logs"].as_array().unwrap().len()
         }
     };
@@ -274,30 +174,19 @@ async fn the_access_log_filters_and_exports_csv(backend: Backend) {
         2
     );
     assert_eq!(list(format!("from={}", now_ms() + 60_000)).await, 0);
-    let bad = s
-        .http
-        .get(s.at(&format!(
+    admin
+        .get(&format!(
             "/admin/v1/events/{event}/access-logs?verdict=MAYBE"
-        )))
-        .bearer_auth(&session)
-        .send()
+        ))
         .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
+        .expect(400);
 
-    let csv = s
-        .http
-        .get(s.at(&format!("/admin/v1/events/{event}/access-logs.csv")))
-        .bearer_auth(&session)
-        .send()
+    let csv = admin
+        .get(&format!("/admin/v1/events/{event}/access-logs.csv"))
         .await
-        .unwrap();
-    assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    let text = csv.text().await.unwrap();
+        .expect(200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    let text = csv.body;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5, "a header and four scans");
     assert!(lines[0].starts_with("id,server_time"));
@@ -311,55 +200,31 @@ async fn live_occupancy_streams_a_new_snapshot_after_an_upload(backend: Backend)
     let session = s.admin_session().await;
     let (_, plenary) = checkpoint(&demo, "Main gate entry");
     let event = demo["event_id"].as_str().unwrap();
-    let res = s
-        .http
-        .get(s.at(&format!("/admin/v1/events/{event}/occupancy/stream")))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/event-stream"));
-    let mut body = res.bytes_stream();
-    let mut seen = String::new();
+    let mut live = EventStream::open(
+        s.as_admin(&session)
+            .open_stream(&format!("/admin/v1/events/{event}/occupancy/stream"))
+            .await,
+    );
     let mut snapshots = Vec::new();
     let mut uploaded = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while snapshots.len() < 2 && tokio::time::Instant::now() < deadline {
-        let chunk = match tokio::time::timeout(Duration::from_secs(10), body.next()).await {
-            Ok(Some(Ok(chunk))) => chunk,
-            _ => break,
+        let Some(snapshot) = live.next_any().await else {
+            break;
         };
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = seen.find("\n\n") {
-            let frame: String = seen.drain(..end + 2).collect();
-            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
-                snapshots.push(serde_json::from_str::<Value>(data).unwrap());
-            }
-        }
-        if !snapshots.is_empty() && !uploaded {
+        snapshots.push(snapshot);
+        if !uploaded {
             uploaded = true;
-            let upload = ScanUpload {
-                scans: vec![],
-                occupancy: vec![OccupancyCounter {
-                    zone_id: plenary.parse().unwrap(),
-                    ins: 7,
-                    outs: 2,
-                }],
-                report: report(),
+            let counter = OccupancyCounter {
+                zone_id: plenary.parse().unwrap(),
+                ins: 7,
+                outs: 2,
             };
-            let res = s
-                .http
-                .post(s.at("/sync/v1/scans"))
-                .bearer_auth(&gate.device_token)
-                .json(&upload)
-                .send()
+            let upload = scan_upload(vec![], vec![counter]);
+            s.as_device(&gate.device_token)
+                .post_json("/sync/v1/scans", &upload)
                 .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
+                .expect(200);
         }
     }
     assert!(

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::fixtures::{approved, badge, checkpoint, online_scan, ticket};
 use common::{Backend, Server};
 use serde_json::Value;
 
@@ -59,7 +60,7 @@ async fn demo_writes_demo_json_as_specified(backend: Backend) {
     let tickets = demo["tickets"].as_array().unwrap();
     assert!(tickets.len() >= 20, "{} tickets", tickets.len());
     let has = |pred: &dyn Fn(&Value) -> bool| tickets.iter().any(pred);
-    assert!(has(&|t| t["status"] == "approved" && t["blocked"] == false));
+    assert!(has(&approved));
     assert!(has(&|t| t["status"] == "pending"));
     assert!(has(&|t| t["status"] == "cancelled"));
     assert!(has(&|t| t["blocked"] == true));
@@ -84,19 +85,11 @@ async fn demo_writes_demo_json_as_specified(backend: Backend) {
 
     // The demo admin sees 5,000 participants.
     let session = s.admin_session().await;
-    let event: Value = s
-        .http
-        .get(s.at(&format!(
-            "/admin/v1/events/{}",
-            demo["event_id"].as_str().unwrap()
-        )))
-        .bearer_auth(&session)
-        .send()
+    let event = s
+        .as_admin(&session)
+        .get(&format!("/admin/v1/events/{}", s.event_id()))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(event["participant_count"], 5000);
 }
 
@@ -125,19 +118,11 @@ async fn running_demo_again_adds_nothing_and_hands_out_fresh_codes(backend: Back
         s.pair(code).await;
     }
     let session = s.admin_session().await;
-    let event: Value = s
-        .http
-        .get(s.at(&format!(
-            "/admin/v1/events/{}",
-            second["event_id"].as_str().unwrap()
-        )))
-        .bearer_auth(&session)
-        .send()
+    let event = s
+        .as_admin(&session)
+        .get(&format!("/admin/v1/events/{}", s.event_id()))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(event["participant_count"], 5000, "nothing seeded twice");
     assert_eq!(event["zones"].as_array().unwrap().len(), 2);
     // The same participants' tickets are handed out again.
@@ -158,64 +143,37 @@ async fn serve_after_a_restart_serves_the_same_data(backend: Backend) {
     let gate = s.pair(demo["pairing_codes"][0].as_str().unwrap()).await;
     let s = s.restart("serve").await;
     // The device token and the admin password survive the restart.
-    let res = s
-        .http
-        .get(s.at("/sync/v1/feed?after=0&limit=10"))
-        .bearer_auth(&gate.device_token)
-        .send()
+    s.as_device(&gate.device_token)
+        .get("/sync/v1/feed?after=0&limit=10")
         .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let res = s
-        .http
-        .post(s.at("/admin/v1/login"))
-        .json(&serde_json::json!({"email": demo["admin"]["email"], "password": demo["admin"]["password"]}))
-        .send()
+        .expect(200);
+    let login =
+        serde_json::json!({"email": demo["admin"]["email"], "password": demo["admin"]["password"]});
+    s.anonymous()
+        .post_json("/admin/v1/login", &login)
         .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        .expect(200);
     // Tickets issued before the restart still decide at the server (the master key was kept).
-    let t = common::ticket(&demo, |t| {
-        t["status"] == "approved" && t["blocked"] == false
-    });
-    let (cp, _) = common::checkpoint(&demo, "Main gate entry");
-    let res: Value = s
-        .http
-        .post(s.at("/sync/v1/scan"))
-        .bearer_auth(&gate.device_token)
-        .json(&serde_json::json!({
-            "scan_id": uuid::Uuid::now_v7(),
-            "presented": {"payload": t["payload"]},
-            "checkpoint_id": cp,
-            "requested": null,
-            "override_reason": null,
-            "device_time": common::now_ms(),
-        }))
-        .send()
+    let t = ticket(&demo, approved);
+    let (cp, _) = checkpoint(&demo, "Main gate entry");
+    let res = s
+        .as_device(&gate.device_token)
+        .post_json("/sync/v1/scan", &online_scan(&cp, badge(t)))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(res["verdict"], "VALID");
 }
 
 async fn health_and_readiness_answer(backend: Backend) {
     let s = Server::demo(backend).await;
-    assert_eq!(
-        s.http.get(s.at("/healthz")).send().await.unwrap().status(),
-        200
-    );
-    let ready = s.http.get(s.at("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), 200);
-    let missing = s.http.get(s.at("/nowhere")).send().await.unwrap();
-    assert_eq!(missing.status(), 404);
-    let body: Value = missing.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "not_found");
-    let wrong_method = s.http.delete(s.at("/healthz")).send().await.unwrap();
-    assert_eq!(wrong_method.status(), 405);
-    let body: Value = wrong_method.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let anyone = s.anonymous();
+    anyone.get("/healthz").await.expect(200);
+    anyone.get("/readyz").await.expect(200);
+    anyone.get("/nowhere").await.expect_error(404, "not_found");
+    anyone
+        .delete("/healthz")
+        .await
+        .expect_error(405, "method_not_allowed");
 }
 
 #[test]

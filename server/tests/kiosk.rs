@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{now_ms, ticket, Backend, Server};
+use common::fixtures::{approved, now_ms, ticket};
+use common::library::token_digest;
+use common::{Backend, Server};
 use gatehouse_core::protocol::{KioskAck, KioskReport, KioskUpload, PairResponse};
 use gatehouse_core::{
     BadgeOutcome, EventId, Identification, KioskSession, KioskSessionId, QueueTicket,
@@ -79,24 +81,12 @@ fn upload_of(sessions: Vec<KioskSession>, tickets: Vec<QueueTicket>) -> KioskUpl
 }
 
 async fn accepted(s: &Server, token: &str, body: &KioskUpload) -> KioskAck {
-    let res = s.kiosk_upload(token, body).await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
+    s.kiosk_upload(token, body).await.expect(200).parse()
 }
 
 async fn admin_get(s: &Server, session: &str, path: &str) -> (u16, Value) {
-    let res = s
-        .http
-        .get(s.at(path))
-        .bearer_auth(session)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
-
-fn approved(t: &Value) -> bool {
-    t["status"] == "approved" && t["blocked"] == false
+    let res = s.as_admin(session).get(path).await;
+    (res.status, res.json())
 }
 
 async fn uploads_are_idempotent_and_keep_the_newest_revision(backend: Backend) {
@@ -159,9 +149,11 @@ async fn kiosk_mode_off_refuses_uploads_until_it_is_switched_on(backend: Backend
     let batch = upload_of(vec![v.clone()], vec![queue_ticket(&kiosk, &v, 1)]);
 
     set_kiosk_mode(&s, false).await;
-    let refused = s.kiosk_upload(&kiosk.device_token, &batch).await;
-    assert_eq!(refused.status(), 403);
-    let body: Value = refused.json().await.unwrap();
+    let body = s
+        .kiosk_upload(&kiosk.device_token, &batch)
+        .await
+        .expect(403)
+        .json();
     assert_eq!(body["code"], "feature_disabled", "{body}");
     assert_eq!(body["error"]["code"], "feature_disabled");
     assert_eq!(body["wipe"], false, "a refusal never wipes the kiosk");
@@ -178,14 +170,10 @@ async fn kiosk_mode_off_refuses_uploads_until_it_is_switched_on(backend: Backend
         (403, &"feature_disabled".into())
     );
     // Scans are not behind the flag.
-    let feed = s
-        .http
-        .get(s.at("/sync/v1/feed"))
-        .bearer_auth(&kiosk.device_token)
-        .send()
+    s.as_device(&kiosk.device_token)
+        .get("/sync/v1/feed")
         .await
-        .unwrap();
-    assert_eq!(feed.status(), 200);
+        .expect(200);
 
     set_kiosk_mode(&s, true).await;
     let ack = accepted(&s, &kiosk.device_token, &batch).await;
@@ -204,11 +192,11 @@ async fn uploads_that_name_another_event_are_refused_whole(backend: Backend) {
     let good = visit(&kiosk, ticket(&demo, approved));
     let mut stray = visit(&kiosk, ticket(&demo, approved));
     stray.event_id = EventId(uuid::Uuid::now_v7());
-    let res = s
+    let body = s
         .kiosk_upload(&kiosk.device_token, &upload_of(vec![good, stray], vec![]))
-        .await;
-    assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
+        .await
+        .expect(422)
+        .json();
     assert_eq!(body["code"], "wrong_event", "{body}");
     assert_eq!(
         s.operator_value::<i64>("SELECT count(*) FROM kiosk_sessions")
@@ -237,7 +225,7 @@ async fn each_tenant_sees_only_its_own_kiosk_records(backend: Backend) {
         uuid::Uuid::now_v7(),
     );
     let token = format!("other-kiosk-token-{}", uuid::Uuid::new_v4());
-    let token_hash = gatehouse_domain::crypto::digest(&token);
+    let token_hash = token_digest(&token);
     s.operator_sql(&format!(
             "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
              INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'KIOSK_MODE', 1);

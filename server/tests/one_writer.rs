@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{ticket, Backend, Server};
+use common::fixtures::{now_ms, ticket};
+use common::{Backend, Server};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -11,29 +12,15 @@ on_both_backends!(
     an_admin_and_an_integrator_changing_one_participant_both_count,
 );
 
-async fn get_api(s: &Server, key: &str, path: &str) -> Value {
-    let res = s
-        .http
-        .get(s.at(&format!("/api/v1{path}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "GET {path}");
-    res.json().await.unwrap()
-}
-
 async fn set_status_as_admin(s: &Server, session: &str, id: &str, status: &str) -> Value {
-    let res = s
-        .http
-        .post(s.at(&format!("/admin/v1/participants/{id}/status")))
-        .bearer_auth(session)
-        .json(&json!({ "status": status }))
-        .send()
+    s.as_admin(session)
+        .post_json(
+            &format!("/admin/v1/participants/{id}/status"),
+            &json!({ "status": status }),
+        )
         .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+        .expect(200)
+        .json()
 }
 
 /// An integrator walks `sort=updated_at&updated_since=` from the last change it saw. A server
@@ -46,26 +33,24 @@ async fn an_admin_status_change_reaches_integrators_polling_updated_since(backen
     let session = s.admin_session().await;
     let person = ticket(&demo, |t| t["status"] == "pending" && t["blocked"] == false);
     let id = person["participant_id"].as_str().unwrap();
-    let ahead = common::now_ms() + 3_600_000;
+    let ahead = now_ms() + 3_600_000;
     s.operator_sql(&format!(
         "UPDATE participants SET updated_at = {ahead} WHERE id = '{id}'"
     ))
     .await;
-    let seen = get_api(&s, &key, &format!("/participants/{id}")).await;
+    let api = s.as_integrator(&key);
+    let seen = api.get_json(&format!("/api/v1/participants/{id}")).await;
     let last_seen = seen["data"]["updated_at"].as_i64().unwrap();
     assert_eq!(last_seen, ahead);
 
     set_status_as_admin(&s, &session, id, "approved").await;
 
-    let changes = get_api(
-        &s,
-        &key,
-        &format!(
-            "/participants?sort=updated_at&updated_since={}",
+    let changes = api
+        .get_json(&format!(
+            "/api/v1/participants?sort=updated_at&updated_since={}",
             last_seen + 1
-        ),
-    )
-    .await;
+        ))
+        .await;
     let changes = changes["data"].as_array().unwrap();
     assert_eq!(
         changes.len(),
@@ -87,16 +72,15 @@ async fn an_admin_and_an_integrator_changing_one_participant_both_count(backend:
     let person = ticket(&demo, |t| t["status"] == "pending" && t["blocked"] == false);
     let id = person["participant_id"].as_str().unwrap();
 
-    let res = s
-        .http
-        .patch(s.at(&format!("/api/v1/participants/{id}")))
-        .bearer_auth(&key)
-        .json(&json!({ "organisation": "Ministry of Foreign Affairs" }))
-        .send()
+    let api = s.as_integrator(&key);
+    let after_patch = api
+        .patch_json(
+            &format!("/api/v1/participants/{id}"),
+            &json!({ "organisation": "Ministry of Foreign Affairs" }),
+        )
         .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let after_patch: Value = res.json().await.unwrap();
+        .expect(200)
+        .json();
     let answer = set_status_as_admin(&s, &session, id, "approved").await;
     assert_eq!(answer["changed"], true);
     assert_eq!(
@@ -104,7 +88,7 @@ async fn an_admin_and_an_integrator_changing_one_participant_both_count(backend:
         "Ministry of Foreign Affairs"
     );
 
-    let now = get_api(&s, &key, &format!("/participants/{id}")).await;
+    let now = api.get_json(&format!("/api/v1/participants/{id}")).await;
     assert_eq!(now["data"]["organisation"], "Ministry of Foreign Affairs");
     assert_eq!(now["data"]["status"], "approved");
     assert!(
@@ -115,16 +99,10 @@ async fn an_admin_and_an_integrator_changing_one_participant_both_count(backend:
     let again = set_status_as_admin(&s, &session, id, "approved").await;
     assert_eq!(again["changed"], false);
 
-    let audit: Value = s
-        .http
-        .get(s.at("/admin/v1/audit?limit=50"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = s
+        .as_admin(&session)
+        .get_json("/admin/v1/audit?limit=50")
+        .await;
     let actions: Vec<&str> = audit["entries"]
         .as_array()
         .unwrap()
