@@ -11,7 +11,7 @@ use gatehouse_core::{DeviceId, EventId, TenantId};
 use serde::Serialize;
 use sqlx::{Decode, Row, Type};
 
-use super::{exec_tx, now_ms, on_pool, on_tx, parse_id, Db, Tx};
+use super::{exec_tx, now_ms, on_pool, parse_id, Db, Tx};
 
 /// A device as the admin API shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -141,15 +141,15 @@ pub enum PairingLookup {
 
 /// Finds the device waiting for this code (the code names its tenant).
 pub async fn find_by_pairing_code(
-    tx: &mut Tx,
+    db: &Db,
     code_hash: &str,
     now: i64,
 ) -> Result<PairingLookup, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM devices WHERE pairing_code_hash = $1 AND revoked_at IS NULL"
     );
-    let device = on_tx!(tx, c => {
-        let row = sqlx::query(&sql).bind(code_hash).fetch_optional(c).await?;
+    let device = on_pool!(db, p => {
+        let row = sqlx::query(&sql).bind(code_hash).fetch_optional(p).await?;
         row.as_ref().map(from_row).transpose()
     })?;
     Ok(match device {
@@ -159,19 +159,23 @@ pub async fn find_by_pairing_code(
     })
 }
 
-/// Spends the pairing code: the device now answers to `token_hash` only.
+/// Spends the pairing code `code_hash`: the device now answers to `token_hash` only. Returns
+/// whether this call spent it (a code is spent once, even by two devices racing with it).
+#[allow(clippy::too_many_arguments)]
 pub async fn complete_pairing(
     tx: &mut Tx,
     tenant: TenantId,
     id: DeviceId,
+    code_hash: &str,
     token_hash: &str,
     app_version: &str,
     profile: Option<&str>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    exec_tx!(tx, c => sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let spent = exec_tx!(tx, c => sqlx::query(
         "UPDATE devices SET token_hash = $1, pairing_code_hash = NULL, pairing_expires_at = NULL, paired_at = $2, \
-         app_version = $3, profile = $4, last_seen_at = $2 WHERE tenant_id = $5 AND id = $6",
+         app_version = $3, profile = $4, last_seen_at = $2 \
+         WHERE tenant_id = $5 AND id = $6 AND pairing_code_hash = $7 AND revoked_at IS NULL",
     )
     .bind(token_hash)
     .bind(now)
@@ -179,9 +183,10 @@ pub async fn complete_pairing(
     .bind(profile)
     .bind(tenant.to_string())
     .bind(id.to_string())
+    .bind(code_hash)
     .execute(c)
     .await)?;
-    Ok(())
+    Ok(spent == 1)
 }
 
 /// Gives the device a new pairing code and forgets its token: it must pair again.

@@ -161,14 +161,15 @@ pub async fn pair(domain: &Domain, req: &PairRequest) -> DomainResult<PairRespon
         ));
     }
     let now = now_ms();
-    let mut unit = UnitOfWork::begin(domain, gatehouse_core::TenantId(uuid::Uuid::nil())).await?;
-    let device = match rows::find_by_pairing_code(unit.tx(), &digest(&code), now).await? {
-        PairingLookup::Unknown => {
-            return Err(DomainError::forbidden(
-                "pairing_code_invalid",
-                "this pairing code is unknown or was already used; ask an admin for a new one",
-            ))
-        }
+    let code_hash = digest(&code);
+    let invalid = || {
+        DomainError::forbidden(
+            "pairing_code_invalid",
+            "this pairing code is unknown or was already used; ask an admin for a new one",
+        )
+    };
+    let device = match rows::find_by_pairing_code(domain.db(), &code_hash, now).await? {
+        PairingLookup::Unknown => return Err(invalid()),
         PairingLookup::Expired => {
             return Err(DomainError::forbidden(
                 "pairing_code_expired",
@@ -177,22 +178,27 @@ pub async fn pair(domain: &Domain, req: &PairRequest) -> DomainResult<PairRespon
         }
         PairingLookup::Ready(device) => *device,
     };
-    // The code names the tenant: the unit works in it from here on.
-    unit.set_tenant(device.tenant_id);
     let event = gatehouse_db::events::find_event(domain.db(), device.tenant_id, device.event_id)
         .await?
         .ok_or_else(|| DomainError::not_found("the device's event"))?;
     let token = new_token(DEVICE_TOKEN_PREFIX);
-    rows::complete_pairing(
+    // The code names the device, and so the tenant the change happens in.
+    let mut unit = UnitOfWork::begin(domain, device.tenant_id).await?;
+    let spent = rows::complete_pairing(
         unit.tx(),
         device.tenant_id,
         device.id,
+        &code_hash,
         &digest(&token),
         req.app_version.trim(),
         req.profile.as_deref(),
         now,
     )
     .await?;
+    if !spent {
+        // Another device spent it between the look-up and now.
+        return Err(invalid());
+    }
     unit.audit(
         &Actor::Device(device.id),
         "device.paired",

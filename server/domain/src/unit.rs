@@ -55,13 +55,6 @@ impl<'d> UnitOfWork<'d> {
         self.tenant
     }
 
-    /// For a change whose tenant is learnt inside the transaction (a pairing code names its
-    /// device, and so its tenant). Call before anything is queued.
-    pub(crate) fn set_tenant(&mut self, tenant: TenantId) {
-        debug_assert!(self.subscribers.is_none() && self.deliveries_queued == 0);
-        self.tenant = tenant;
-    }
-
     /// The transaction, for the rows of the change.
     pub(crate) fn tx(&mut self) -> &mut Tx {
         &mut self.tx

@@ -10,6 +10,7 @@ use crate::common::{Backend, Server};
 
 on_both_backends!(
     a_spent_or_expired_pairing_code_is_refused,
+    a_pairing_code_raced_by_several_devices_pairs_one,
     a_revoked_device_is_told_to_wipe,
 );
 
@@ -43,6 +44,30 @@ async fn a_spent_or_expired_pairing_code_is_refused(backend: Backend) {
         .json();
     assert_eq!(body["code"], "pairing_code_expired");
     assert_eq!(body["error"]["code"], "pairing_code_expired");
+}
+
+/// Someone who photographed a pairing code on the gate's screen tries it at the same moment as
+/// the gate: one device gets a token, the others are refused, and the token handed out works.
+async fn a_pairing_code_raced_by_several_devices_pairs_one(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let code = s.demo_json()["pairing_codes"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"pairing_code": code, "app_version": "1", "profile": null});
+    let caller = s.anonymous();
+    let attempts = (0..6).map(|_| caller.post_json("/sync/v1/pair", &body));
+    let replies = futures::future::join_all(attempts).await;
+    let paired: Vec<_> = replies.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(paired.len(), 1, "exactly one device pairs with one code");
+    for refused in replies.iter().filter(|r| r.status != 200) {
+        assert_eq!(refused.error(), (403, "pairing_code_invalid".to_owned()));
+    }
+    let token = paired[0].json()["device_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(feed(&s, &token, 0, 1).await.entries.len(), 1);
 }
 
 async fn a_revoked_device_is_told_to_wipe(backend: Backend) {
