@@ -1,7 +1,7 @@
 //! Webhooks against the real binary and a real receiver on 127.0.0.1: subscriptions through the
 //! API, events written with the change that caused them, signatures checked by an independent
 //! implementation (the `standardwebhooks` crate), retries, `Retry-After`, `410 Gone`, secret
-//! rotation, restarts and the SSRF guard.
+//! rotation, restarts and the SSRF guard (on saving and at delivery).
 //!
 //! One file per concern; one test binary for the surface.
 
@@ -13,6 +13,7 @@ mod announcements;
 mod delivery;
 mod receiver;
 mod recovery;
+mod ssrf;
 mod subscriptions;
 
 use std::time::Duration;

@@ -1,8 +1,13 @@
 //! The SSRF guard: a webhook URL is chosen by whoever holds an API key, so without a guard the
 //! server could be made to POST to its own network (a database's HTTP port, a cloud metadata
-//! service at 169.254.169.254). Loopback, private, link-local, shared (CGNAT), unspecified and
-//! multicast addresses are refused, and so is plain `http`, unless the configuration says
-//! `webhooks_allow_private = true` (development and tests).
+//! service at 169.254.169.254). Loopback, private, link-local, shared (CGNAT), benchmarking,
+//! reserved, unspecified and multicast addresses are refused, and so are the IPv6 ranges that
+//! lead to IPv4 or to a site's own network (NAT64, 6to4, Teredo, IPv4-compatible, site-local),
+//! and plain `http`, unless the configuration says `webhooks_allow_private = true` (development
+//! and tests).
+//!
+//! The delivery client ignores `HTTP(S)_PROXY`: a proxy would resolve the name itself, past the
+//! guard.
 //!
 //! The check runs when a subscription is saved (for a clear error) and again on every request:
 //! [`GuardedResolver`] filters what DNS answers, so a name that later resolves to a private
@@ -20,12 +25,19 @@ pub fn is_private(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_private_v4(v4);
             }
-            let first = v6.segments()[0];
+            let [first, second, ..] = v6.segments();
+            let bits = u128::from(v6);
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
                 || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+                || bits >> 32 == 0 // IPv4-compatible ::/96 (deprecated)
+                || bits >> 32 == 0x0064_ff9b << 64 // NAT64 64:ff9b::/96
+                || (first, second) == (0x0064, 0xff9b) && v6.segments()[2] == 1 // local NAT64 64:ff9b:1::/48
+                || first == 0x2002 // 6to4 2002::/16
+                || (first, second) == (0x2001, 0x0000) // Teredo 2001::/32
         }
     }
 }
@@ -40,6 +52,8 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
         || ip.is_multicast()
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // shared address space 100.64.0.0/10
+        || (a == 198 && (b & 0xfe) == 18) // benchmarking 198.18.0.0/15
+        || a >= 240 // reserved 240.0.0.0/4 (and broadcast)
 }
 
 /// Why a URL was refused: a stable code (`invalid_url` or `private_url`) and a sentence that
@@ -183,6 +197,52 @@ mod tests {
         }
         for a in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "172.32.0.1"] {
             assert!(!is_private(ip(a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn ranges_that_lead_to_ipv4_or_a_site_network_are_refused() {
+        // (range, an address inside it, the nearest public address outside it)
+        for (range, inside, outside) in [
+            ("NAT64 64:ff9b::/96", "64:ff9b::7f00:1", "64:ff9c::7f00:1"),
+            ("NAT64 64:ff9b::/96", "64:ff9b::a9fe:a9fe", "64:ff9b:0:1::1"),
+            (
+                "local NAT64 64:ff9b:1::/48",
+                "64:ff9b:1::a00:1",
+                "64:ff9b:2::a00:1",
+            ),
+            ("6to4 2002::/16", "2002:7f00:1::1", "2003::1"),
+            ("6to4 2002::/16", "2002:a9fe:a9fe::", "2001:4860::8888"),
+            ("Teredo 2001::/32", "2001:0:4136:e378::1", "2001:1::1"),
+            ("IPv4-compatible ::/96", "::7f00:1", "::1:7f00:1"),
+            ("IPv4-compatible ::/96", "::a9fe:a9fe", "1::a9fe:a9fe"),
+            ("site-local fec0::/10", "fec0::1", "ff00::1:0"),
+            ("site-local fec0::/10", "feff:ffff::1", "2a00:1450::1"),
+            ("benchmarking 198.18.0.0/15", "198.18.0.1", "198.17.255.255"),
+            ("benchmarking 198.18.0.0/15", "198.19.255.254", "198.20.0.1"),
+            ("reserved 240.0.0.0/4", "240.0.0.1", "239.0.0.1"),
+            ("reserved 240.0.0.0/4", "255.255.255.254", "223.255.255.255"),
+        ] {
+            assert!(is_private(ip(inside)), "{range}: {inside} is refused");
+            // ff00::1:0 is multicast and 239.0.0.1 too: outside the range, refused anyway.
+            if !["ff00::1:0", "239.0.0.1"].contains(&outside) {
+                assert!(!is_private(ip(outside)), "{range}: {outside} is public");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_url_in_a_new_range_is_refused_when_saved() {
+        for url in [
+            "https://[64:ff9b::7f00:1]/hook",
+            "https://[2002:7f00:1::1]/hook",
+            "https://[::7f00:1]/hook",
+            "https://[fec0::1]/hook",
+            "https://198.18.0.1/hook",
+            "https://240.0.0.1/hook",
+        ] {
+            let err = check_url(url, false).await.unwrap_err();
+            assert_eq!(err.code, "private_url", "{url}: {err:?}");
         }
     }
 

@@ -81,9 +81,11 @@ struct Outcome {
     response: Option<String>,
 }
 
-fn client(domain: &Domain) -> reqwest::Client {
-    let config = &domain.settings().webhooks;
+/// The delivery client: the SSRF guard resolves every name, redirects are not followed, and
+/// `HTTP(S)_PROXY` is ignored (a proxy would resolve the name itself, past the guard).
+fn client(config: &super::Settings) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
+        .no_proxy()
         .timeout(Duration::from_millis(config.timeout_ms))
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(ssrf::GuardedResolver {
@@ -92,14 +94,22 @@ fn client(domain: &Domain) -> reqwest::Client {
         .user_agent(concat!("Gatehouse-Webhooks/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(MAX_IN_FLIGHT)
         .build()
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "cannot build the webhook client with its settings; using defaults");
-            reqwest::Client::new()
-        })
 }
 
 async fn run(domain: Domain, mut stopped: watch::Receiver<bool>) {
-    let http = client(&domain);
+    // Without its guarded client the worker sends nothing (deliveries wait, due, for a restart
+    // that can build it); it still announces silent devices and prunes the log.
+    let http = match client(&domain.settings().webhooks) {
+        Ok(http) => Some(http),
+        Err(e) => {
+            tracing::error!(
+                error = %e,
+                "cannot build the guarded webhook client: no webhook is sent until the server \
+                 restarts with a working TLS setup"
+            );
+            None
+        }
+    };
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let (results, inbox) = mpsc::unbounded_channel::<Outcome>();
     let recorder = tokio::spawn(record_loop(domain.clone(), inbox));
@@ -117,7 +127,7 @@ async fn run(domain: Domain, mut stopped: watch::Receiver<bool>) {
         }
         let free = permits.available_permits();
         let mut full = false;
-        if free > 0 {
+        if let (Some(http), true) = (&http, free > 0) {
             let now = now_ms();
             match store::claim_due(domain.db(), now, now + lease_ms, free as i64).await {
                 Ok(batch) => {
