@@ -1,5 +1,6 @@
 //! The access log of an event: a filtered JSON page (newest first) and a CSV export streamed page
-//! by page, so exporting a million scans holds one page in memory at a time.
+//! by page, so exporting a million scans holds one page in memory at a time. The export's cells
+//! never start a spreadsheet formula (see [`inert`]).
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -81,22 +82,39 @@ pub async fn list(
     Ok(Json(json!({ "access_logs": scans })))
 }
 
-const CSV_HEADER: &str = "id,server_time,device_time,corrected_time,checkpoint_id,zone_id,device_id,participant_id,credential_seq,movement,verdict,reason,override_reason,offline_duplicate,source\n";
+const CSV_HEADER: [&str; 15] = [
+    "id",
+    "server_time",
+    "device_time",
+    "corrected_time",
+    "checkpoint_id",
+    "zone_id",
+    "device_id",
+    "participant_id",
+    "credential_seq",
+    "movement",
+    "verdict",
+    "reason",
+    "override_reason",
+    "offline_duplicate",
+    "source",
+];
 
-fn csv_field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
+/// A cell a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return (a formula, or one once its lead is stripped) gets a leading `'`, OWASP's rule against
+/// CSV injection (an override reason `=HYPERLINK(...)` sent through the REST API is text).
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
     } else {
-        out.push_str(value);
+        cell.into()
     }
 }
 
-fn csv_row(out: &mut String, s: &StoredScan) {
+fn csv_row(s: &StoredScan) -> [String; 15] {
     let l = &s.log;
     let opt = |v: Option<String>| v.unwrap_or_default();
-    let fields = [
+    [
         l.id.to_string(),
         s.server_time.to_string(),
         l.device_time.to_string(),
@@ -112,14 +130,25 @@ fn csv_row(out: &mut String, s: &StoredScan) {
         opt(l.override_reason.clone()),
         s.offline_duplicate.to_string(),
         s.source.clone(),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
+    ]
+}
+
+/// One chunk of the export: the header first, then the rows of one page, quoted by the `csv`
+/// crate and every cell made inert.
+fn csv_chunk(header: bool, rows: &[StoredScan]) -> Result<Bytes, csv::Error> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    if header {
+        out.write_record(CSV_HEADER)?;
     }
-    out.push('\n');
+    for r in rows {
+        out.write_record(csv_row(r).iter().map(|cell| inert(cell).into_owned()))?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(Bytes::from(bytes))
 }
 
 struct CsvCursor {
@@ -153,11 +182,8 @@ pub async fn csv(
         if c.done {
             return None;
         }
-        let mut out = String::new();
-        if !c.started {
-            c.started = true;
-            out.push_str(CSV_HEADER);
-        }
+        let header = !c.started;
+        c.started = true;
         match access_log::page(
             &c.db,
             c.tenant,
@@ -176,10 +202,14 @@ pub async fn csv(
                 if let Some(last) = rows.last() {
                     c.after = Some((last.server_time, last.log.id.to_string()));
                 }
-                for r in &rows {
-                    csv_row(&mut out, r);
+                match csv_chunk(header, &rows) {
+                    Ok(bytes) => Some((Ok(bytes), c)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "access log export failed mid-stream");
+                        c.done = true;
+                        Some((Err(std::io::Error::other(e.to_string())), c))
+                    }
                 }
-                Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), c))
             }
             Err(e) => {
                 tracing::error!(error = %e, "access log export failed mid-stream");
@@ -201,4 +231,19 @@ pub async fn csv(
         Body::from_stream(futures::StreamExt::fuse(stream)),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_would_start_a_formula_become_text() {
+        for cell in ["=1+1", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(inert(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["", "plain", "1-2", "a=b", "'quoted"] {
+            assert_eq!(inert(cell), cell, "{cell:?}");
+        }
+    }
 }
