@@ -56,6 +56,63 @@ named_enum!(
     }
 );
 
+impl Permission {
+    /// The REST API scopes (`resource:action`) this permission lets its holder give an API key:
+    /// a key may do no more than the admin who makes or rotates it. See [`API_SCOPES`].
+    pub fn api_scopes(self) -> &'static [&'static str] {
+        API_SCOPES
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map_or(&[], |(_, scopes)| scopes)
+    }
+}
+
+/// Which REST API scopes each permission covers, in one place. A permission that is not listed
+/// covers none (managing API keys, kiosks, audit reading: nothing an API key can do). A check-in
+/// writes the access log and moves occupancy, so `check-in:scan` covers those writes too. Every
+/// scope an API key can name is covered by some permission, so an admin holding them all may
+/// still make a `*` key.
+pub const API_SCOPES: &[(Permission, &[&str])] = &[
+    (
+        Permission::EventsManage,
+        &[
+            "events:read",
+            "events:write",
+            "zones:read",
+            "zones:write",
+            "checkpoints:read",
+            "checkpoints:write",
+        ],
+    ),
+    (
+        Permission::ParticipantsRead,
+        &["participants:read", "events:read"],
+    ),
+    (
+        Permission::ParticipantsManage,
+        &["participants:read", "participants:write"],
+    ),
+    (
+        Permission::CheckInScan,
+        &[
+            "check-ins:read",
+            "check-ins:write",
+            "access-logs:write",
+            "occupancy:write",
+        ],
+    ),
+    (Permission::AccessLogsRead, &["access-logs:read"]),
+    (Permission::OccupancyRead, &["occupancy:read"]),
+    (
+        Permission::DevicesManage,
+        &["devices:read", "devices:write"],
+    ),
+    (
+        Permission::WebhooksManage,
+        &["webhooks:read", "webhooks:write"],
+    ),
+];
+
 named_enum!(
     /// A module a tenant can have switched on.
     FeatureFlag {

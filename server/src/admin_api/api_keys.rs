@@ -21,8 +21,14 @@ pub async fn create(
     JsonBody(new): JsonBody<NewKey>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(Permission::ApiKeysManage)?;
-    let (stored, key) =
-        api_keys::create(state.domain(), &caller.author(), &caller.email, &new).await?;
+    let (stored, key) = api_keys::create(
+        state.domain(),
+        &caller.author(),
+        &caller.email,
+        &caller.permissions,
+        &new,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -77,8 +83,15 @@ pub async fn rotate(
             .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?
     };
     let grace = rotation.grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
-    let (fresh, key, previous) =
-        api_keys::rotate(state.domain(), &caller.author(), &caller.email, id, grace).await?;
+    let (fresh, key, previous) = api_keys::rotate(
+        state.domain(),
+        &caller.author(),
+        &caller.email,
+        &caller.permissions,
+        id,
+        grace,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

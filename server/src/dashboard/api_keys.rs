@@ -244,6 +244,7 @@ pub async fn create(
         state.domain(),
         &user.caller.author(),
         &user.caller.email,
+        &user.caller.permissions,
         &new,
     )
     .await
@@ -272,6 +273,7 @@ pub async fn rotate(
         state.domain(),
         &user.caller.author(),
         &user.caller.email,
+        &user.caller.permissions,
         id,
         form.grace_seconds,
     )

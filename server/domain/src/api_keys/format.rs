@@ -106,6 +106,22 @@ pub fn allows(granted: &[String], needed: &str) -> bool {
     })
 }
 
+/// The concrete scopes (`resource:action`) a valid scope stands for: itself, every action of a
+/// resource for `resource:*`, everything for `*`.
+pub fn expand(scope: &str) -> Vec<String> {
+    let every = |resource: &str| {
+        ACTIONS
+            .iter()
+            .map(|action| format!("{resource}:{action}"))
+            .collect::<Vec<_>>()
+    };
+    match scope.split_once(':') {
+        _ if scope == "*" => RESOURCES.iter().flat_map(|r| every(r)).collect(),
+        Some((resource, "*")) => every(resource),
+        _ => vec![scope.to_owned()],
+    }
+}
+
 /// Reads a CIDR block (`203.0.113.0/24`, `2001:db8::/32`) or a single address; returns the
 /// network address and prefix length.
 pub fn parse_cidr(text: &str) -> Result<(IpAddr, u8), String> {
@@ -234,6 +250,15 @@ mod tests {
         assert!(!allows(&s(&["events:*"]), "eventsx:read"));
         assert!(allows(&s(&["*"]), "access-logs:read"));
         assert!(!allows(&s(&[]), "events:read"));
+    }
+
+    #[test]
+    fn wildcards_expand_to_the_concrete_scopes_they_grant() {
+        assert_eq!(expand("events:read"), ["events:read"]);
+        assert_eq!(expand("events:*"), ["events:read", "events:write"]);
+        let all = expand("*");
+        assert_eq!(all.len(), RESOURCES.len() * ACTIONS.len());
+        assert!(all.contains(&"webhooks:write".to_owned()));
     }
 
     #[test]

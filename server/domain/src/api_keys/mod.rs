@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use gatehouse_db::api_keys as rows;
 use gatehouse_db::crypto::digest;
-use gatehouse_db::permissions::FeatureFlag;
+use gatehouse_db::permissions::{FeatureFlag, Permission, API_SCOPES};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -47,12 +47,52 @@ fn standard() -> String {
     "STANDARD".to_owned()
 }
 
+/// Refuses scopes beyond what `granted` (the permissions of the admin making or rotating a key)
+/// covers, naming the first such scope and the permission it needs (table: [`API_SCOPES`]).
+pub fn require_scopes_within(scopes: &[String], granted: &[Permission]) -> DomainResult<()> {
+    for scope in scopes {
+        let missing = format::expand(scope).into_iter().find(|concrete| {
+            !granted
+                .iter()
+                .any(|p| p.api_scopes().contains(&concrete.as_str()))
+        });
+        let Some(concrete) = missing else {
+            continue;
+        };
+        let needs: Vec<&str> = API_SCOPES
+            .iter()
+            .filter(|(_, scopes)| scopes.contains(&concrete.as_str()))
+            .map(|(p, _)| p.as_str())
+            .collect();
+        let needs = match needs.as_slice() {
+            [] => "a permission no one holds".to_owned(),
+            [one] => format!("the permission {one}"),
+            several => format!("one of the permissions {}", several.join(", ")),
+        };
+        let what = if *scope == concrete {
+            format!("the scope {scope:?}")
+        } else {
+            format!("the scope {scope:?} (it includes {concrete:?})")
+        };
+        return Err(DomainError::forbidden(
+            "scope_not_permitted",
+            format!(
+                "{what} is beyond your own permissions: it needs {needs}. A key may do no \
+                 more than the admin who makes it"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks and stores a new key; answers it with its secret (the only time anyone sees it).
-/// The admin API and the dashboard both create keys here.
+/// The admin API and the dashboard both create keys here. `granted` are the creator's
+/// permissions: the key's scopes must be within them.
 pub async fn create(
     domain: &Domain,
     author: &Author,
     created_by: &str,
+    granted: &[Permission],
     new: &NewKey,
 ) -> DomainResult<(rows::ApiKey, String)> {
     let name = new.name.trim();
@@ -71,6 +111,7 @@ pub async fn create(
     for scope in &new.scopes {
         format::validate_scope(scope).map_err(|m| DomainError::invalid("invalid_scope", m))?;
     }
+    require_scopes_within(&new.scopes, granted)?;
     let tier = Tier::parse(&new.tier, new.rate_limit_per_minute)
         .map_err(|m| DomainError::invalid("invalid_tier", m))?;
     let now = now_ms();
@@ -162,11 +203,13 @@ pub const DEFAULT_GRACE_SECONDS: i64 = 86_400;
 pub const MAX_GRACE_SECONDS: i64 = 30 * 86_400;
 
 /// Issues a new secret in place of key `id`, which keeps working for `grace` seconds; answers
-/// (the new key, its secret, the old key as it now stands).
+/// (the new key, its secret, the old key as it now stands). The key's scopes must be within
+/// `granted`, the rotating admin's permissions (a rotation hands out a new secret).
 pub async fn rotate(
     domain: &Domain,
     author: &Author,
     created_by: &str,
+    granted: &[Permission],
     id: uuid::Uuid,
     grace: i64,
 ) -> DomainResult<(rows::ApiKey, String, rows::ApiKey)> {
@@ -179,6 +222,7 @@ pub async fn rotate(
     let old = rows::find(domain.db(), author.tenant, id)
         .await?
         .ok_or_else(|| DomainError::not_found(&format!("API key {id}")))?;
+    require_scopes_within(&old.scopes, granted)?;
     let now = now_ms();
     if old.revoked_at.is_some() {
         return Err(DomainError::conflict(
@@ -337,5 +381,38 @@ pub fn require_scope(key: &ApiKey, scope: &str) -> DomainResult<()> {
                 key.scopes.join(", ")
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scopes(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_scope_a_key_can_name_is_covered_by_some_permission() {
+        for (_, granted) in API_SCOPES {
+            for scope in *granted {
+                assert!(format::validate_scope(scope).is_ok(), "{scope}");
+            }
+        }
+        assert!(require_scopes_within(&scopes(&["*"]), Permission::ALL).is_ok());
+    }
+
+    #[test]
+    fn a_key_may_not_exceed_its_creator() {
+        let keys_only = [Permission::ApiKeysManage];
+        for scope in ["*", "participants:write", "participants:*", "events:read"] {
+            let err = require_scopes_within(&scopes(&[scope]), &keys_only).unwrap_err();
+            assert_eq!(err.code, "scope_not_permitted");
+            assert!(err.message.contains(&format!("{scope:?}")), "{err}");
+        }
+        let reader = [Permission::ParticipantsRead];
+        assert!(require_scopes_within(&scopes(&["participants:read"]), &reader).is_ok());
+        let err = require_scopes_within(&scopes(&["participants:*"]), &reader).unwrap_err();
+        assert!(err.message.contains("participants:manage"), "{err}");
     }
 }
