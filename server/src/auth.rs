@@ -3,8 +3,12 @@
 //!
 //! - Devices send `Authorization: Bearer <device token>`. A revoked device's token is still
 //!   recognised, and refused with `device_revoked` (the sync API adds `wipe: true`).
-//! - Admins send `Authorization: Bearer <session token>` (or the `gatehouse_session` cookie) from
-//!   `POST /admin/v1/login`. Permission checks go through [`AdminCaller::require`].
+//! - Admins send `Authorization: Bearer <session token>` from `POST /admin/v1/login`. The
+//!   `gatehouse_session` cookie (the dashboard's) is accepted for reads only (`GET`, `HEAD`: the
+//!   dashboard links to the CSV export): a browser sends the cookie with whatever a cross-site
+//!   page makes it send, while only a script of our own can add the Bearer header, so a change
+//!   made with the cookie alone is refused (`bearer_required`). Permission checks go through
+//!   [`AdminCaller::require`].
 //! - Integrators send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`
 //!   ([`ApiCaller`]); scope checks go through [`ApiCaller::require`]. The extractor also refuses
 //!   tenants without the `REST_API` feature and keys over their rate limit.
@@ -12,6 +16,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::Method;
 use gatehouse_core::TenantId;
 
 use gatehouse_domain::api_keys::{self, ApiKey};
@@ -19,6 +24,7 @@ use gatehouse_domain::devices::{self, Device, TokenRefusal};
 use gatehouse_domain::{sessions, Actor, Author, Permission};
 
 use crate::error::ApiError;
+use crate::extract::ClientAddress;
 use crate::rate_limit::DecisionSlot;
 use crate::state::AppState;
 
@@ -80,9 +86,34 @@ pub struct AdminCaller {
     pub tenant_id: TenantId,
     pub email: String,
     pub permissions: Vec<Permission>,
+    /// The session's stored digest (to end it at sign-out).
+    pub session_digest: String,
+    /// When the session expires (Unix ms).
+    pub session_expires_at: i64,
 }
 
 impl AdminCaller {
+    /// The caller of a live session.
+    pub fn of_session(user: sessions::SessionUser, token: &str) -> Self {
+        AdminCaller {
+            user_id: user.user_id,
+            tenant_id: user.tenant_id,
+            email: user.email,
+            permissions: user.permissions,
+            session_digest: gatehouse_domain::crypto::digest(token),
+            session_expires_at: user.expires_at,
+        }
+    }
+
+    /// Resolves when the caller's session ends (signed out or expired): a live view ends with it.
+    pub fn session_ended(&self, state: &AppState) -> impl std::future::Future<Output = ()> {
+        sessions::ended(
+            state.domain().clone(),
+            self.session_digest.clone(),
+            self.session_expires_at,
+        )
+    }
+
     /// Refuses with 403 unless the caller holds `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         if self.permissions.contains(&permission) {
@@ -109,14 +140,22 @@ impl FromRequestParts<AppState> for AdminCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts)
-            .or_else(|| cookie(parts, SESSION_COOKIE))
-            .ok_or_else(|| {
-                ApiError::unauthorized(
+        let token =
+            match (bearer(parts), cookie(parts, SESSION_COOKIE)) {
+                (Some(token), _) => token,
+                (None, Some(token)) if matches!(parts.method, Method::GET | Method::HEAD) => token,
+                (None, Some(_)) => {
+                    return Err(ApiError::unauthorized(
+                        "bearer_required",
+                        "changes through the admin API need Authorization: Bearer <session>; the \
+                     session cookie is accepted for reads only",
+                    ))
+                }
+                (None, None) => return Err(ApiError::unauthorized(
                     "missing_session",
                     "sign in with POST /admin/v1/login and send Authorization: Bearer <session>",
-                )
-            })?;
+                )),
+            };
         let user = sessions::user_of(state.domain(), token)
             .await?
             .ok_or_else(|| {
@@ -125,12 +164,7 @@ impl FromRequestParts<AppState> for AdminCaller {
                     "this session is unknown or has expired; sign in again",
                 )
             })?;
-        Ok(AdminCaller {
-            user_id: user.user_id,
-            tenant_id: user.tenant_id,
-            email: user.email,
-            permissions: user.permissions,
-        })
+        Ok(AdminCaller::of_session(user, token))
     }
 }
 
@@ -180,10 +214,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                     "send an API key as Authorization: Bearer <key> or X-API-Key: <key>",
                 )
             })?;
-        let client = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip());
+        let ClientAddress(client) = ClientAddress::of(parts);
         let key = api_keys::authenticate(state.domain(), sent, client).await?;
         let (decision, allowed) = api_keys::take_request(state.domain(), &key);
         if let Some(slot) = parts.extensions.get::<DecisionSlot>() {

@@ -69,3 +69,27 @@ pub fn path_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiErr
     text.parse()
         .map_err(|_| ApiError::not_found(&format!("{what} {text:?}")))
 }
+
+/// The address of the peer the request came from, when the server knows it (login throttling,
+/// API keys' allow-lists). Behind a reverse proxy this is the proxy's.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl ClientAddress {
+    pub fn of(parts: &Parts) -> Self {
+        ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts))
+    }
+}

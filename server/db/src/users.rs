@@ -22,6 +22,8 @@ pub struct SessionUser {
     pub tenant_id: TenantId,
     pub email: String,
     pub permissions: Vec<Permission>,
+    /// When the session ends by itself (Unix ms).
+    pub expires_at: i64,
 }
 
 pub async fn create_role(
@@ -124,15 +126,15 @@ pub async fn session(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<SessionUser>, sqlx::Error> {
-    let row: Option<(String, String, String)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT u.id, u.tenant_id, u.email FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id \
+    let row: Option<(String, String, String, i64)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT u.id, u.tenant_id, u.email, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
     .fetch_optional(p)
     .await)?;
-    let Some((user_id, tenant_id, email)) = row else {
+    let Some((user_id, tenant_id, email, expires_at)) = row else {
         return Ok(None);
     };
     let perms: Vec<(String,)> = on_pool!(db, p => sqlx::query_as(
@@ -151,6 +153,7 @@ pub async fn session(
             .into_iter()
             .filter_map(|(p,)| Permission::parse(&p))
             .collect(),
+        expires_at,
     }))
 }
 

@@ -86,7 +86,8 @@ impl Author {
 }
 
 /// The domain's handle: the database, the master key, and what one server node keeps in memory
-/// (live views, cached layouts, rate-limit buckets, counted API key uses). Cheap to clone.
+/// (live views, cached layouts, rate-limit buckets, counted API key uses, failed sign-ins).
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct Domain {
     inner: Arc<Inner>,
@@ -102,6 +103,7 @@ struct Inner {
     webhooks: tokio::sync::Notify,
     rate_limits: RateLimiter,
     api_key_usage: Arc<UsageCounter>,
+    sign_ins: sessions::SignIns,
 }
 
 impl Domain {
@@ -120,6 +122,7 @@ impl Domain {
                 webhooks: tokio::sync::Notify::new(),
                 rate_limits: RateLimiter::default(),
                 api_key_usage,
+                sign_ins: sessions::SignIns::default(),
             }),
         }
     }
@@ -150,6 +153,11 @@ impl Domain {
     /// The REST API's per-key token buckets.
     pub fn rate_limits(&self) -> &RateLimiter {
         &self.inner.rate_limits
+    }
+
+    /// Admin sign-ins: throttle, bounded password checks, sign-out notices.
+    pub fn sign_ins(&self) -> &sessions::SignIns {
+        &self.inner.sign_ins
     }
 
     /// API key uses counted since the last write.

@@ -1,7 +1,8 @@
 //! The admin API, `/admin/v1/`: sign in, then manage devices, participants and keys, and read
-//! the access log and live occupancy of an event, and the kiosks' visits and queues. Every route but login takes an
-//! [`AdminCaller`](crate::auth::AdminCaller) (Bearer session token or session cookie) and checks
-//! a permission; every query is scoped to the caller's tenant. Errors use the platform envelope
+//! the access log and live occupancy of an event, and the kiosks' visits and queues. Every route
+//! but login takes an [`AdminCaller`](crate::auth::AdminCaller) (Bearer session token; the
+//! session cookie for reads only) and checks a permission; every query is scoped to the caller's
+//! tenant. Errors use the platform envelope
 //! `{"error": {"code", "message"}}`.
 
 mod access_logs;
@@ -24,6 +25,7 @@ use crate::state::AppState;
 pub fn router(webhooks: Router<AppState>) -> Router<AppState> {
     Router::new()
         .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
         .route("/me", get(session::me))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::show))

@@ -1,6 +1,7 @@
 //! Live occupancy of an event: who is inside each zone, as Σ over devices of the highest in/out
 //! counters seen plus the scans decided online. As JSON, and as Server-Sent Events that send a
-//! fresh snapshot whenever an upload or an online scan changes the event.
+//! fresh snapshot whenever an upload or an online scan changes the event, until the session that
+//! opened the stream signs out or expires.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use gatehouse_domain::occupancy::{snapshot, OccupancySnapshot};
@@ -41,6 +42,7 @@ pub async fn stream(
     caller.require(Permission::OccupancyRead)?;
     let event = super::event_of(&state, &caller, &id).await?;
     let rx = state.domain().live().subscribe();
+    let session_ended = caller.session_ended(&state);
     let tenant = caller.tenant_id;
     let event_id = event.id;
     let stream = futures::stream::unfold(
@@ -76,6 +78,7 @@ pub async fn stream(
             };
             Some((Ok(sse), (state, rx, false)))
         },
-    );
+    )
+    .take_until(session_ended);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -1,16 +1,19 @@
-//! `POST /admin/v1/login` and `GET /admin/v1/me`: sign-in is the domain's
-//! ([`gatehouse_domain::sessions`]); the session token is answered in the body and as a cookie.
+//! `POST /admin/v1/login`, `POST /admin/v1/logout` and `GET /admin/v1/me`: sign-in is the
+//! domain's ([`gatehouse_domain::sessions`]); the session token is answered in the body and as a
+//! cookie. Too many failed sign-ins answer 429 `login_throttled` with `Retry-After`.
 
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gatehouse_domain::{sessions, Permission};
+use gatehouse_domain::sessions::{self, SignIn};
+use gatehouse_domain::Permission;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AdminCaller, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{ClientAddress, JsonBody};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -36,11 +39,33 @@ pub struct LoginResponse {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let session = sessions::sign_in(state.domain(), &req.email, &req.password)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "wrong email or password"))?;
+    let session = match sessions::sign_in(state.domain(), &req.email, &req.password, client).await?
+    {
+        SignIn::SignedIn(session) => session,
+        SignIn::Refused => {
+            return Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "wrong email or password",
+            ))
+        }
+        SignIn::Throttled {
+            retry_after_seconds,
+        } => {
+            let refusal = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "login_throttled",
+                format!(
+                    "too many failed sign-ins for this account or from this address; try again \
+                     in {}",
+                    SignIn::wait_in_words(retry_after_seconds)
+                ),
+            );
+            return Ok(([(RETRY_AFTER, retry_after_seconds.to_string())], refusal).into_response());
+        }
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         session.token,
@@ -67,4 +92,11 @@ pub async fn me(caller: AdminCaller) -> Json<Me> {
         tenant_id: caller.tenant_id,
         permissions: caller.permissions,
     })
+}
+
+/// Ends the caller's session: its token stops working and its live streams end.
+pub async fn logout(State(state): State<AppState>, caller: AdminCaller) -> ApiResult<Response> {
+    sessions::sign_out(state.domain(), caller.tenant_id, &caller.session_digest).await?;
+    let gone = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok(([(SET_COOKIE, gone)], StatusCode::NO_CONTENT).into_response())
 }

@@ -8,8 +8,9 @@
 //! double-submit cookie instead.
 
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
@@ -17,9 +18,11 @@ use serde::Deserialize;
 
 use super::html::{csrf_field, esc, page, Frame, Html, Nav, PageError, PageResult};
 use gatehouse_domain::crypto::{digest, new_token};
-use gatehouse_domain::{sessions, DomainResult, Permission};
+use gatehouse_domain::sessions::{self, SignIn};
+use gatehouse_domain::{DomainResult, Permission};
 
 use crate::auth::{AdminCaller, SESSION_COOKIE};
+use crate::extract::ClientAddress;
 use crate::state::AppState;
 
 /// The double-submit cookie of the login form.
@@ -50,8 +53,6 @@ pub struct DashboardUser {
     pub caller: AdminCaller,
     /// The token every form of this session must send back.
     pub csrf: String,
-    /// The session's stored digest (to end it at logout).
-    session_digest: String,
 }
 
 impl DashboardUser {
@@ -79,7 +80,7 @@ impl DashboardUser {
     /// Whether this session is still live (a stream re-checks it: signing out ends it).
     pub async fn still_signed_in(&self, state: &AppState) -> DomainResult<bool> {
         Ok(
-            sessions::user_of_digest(state.domain(), &self.session_digest)
+            sessions::user_of_digest(state.domain(), &self.caller.session_digest)
                 .await?
                 .is_some(),
         )
@@ -115,13 +116,7 @@ impl FromRequestParts<AppState> for DashboardUser {
             .ok_or_else(to_login)?;
         Ok(DashboardUser {
             csrf: csrf_for(token),
-            session_digest: digest(token),
-            caller: AdminCaller {
-                user_id: user.user_id,
-                tenant_id: user.tenant_id,
-                email: user.email,
-                permissions: user.permissions,
-            },
+            caller: AdminCaller::of_session(user, token),
         })
     }
 }
@@ -238,6 +233,7 @@ pub struct LoginForm {
 
 pub async fn login(State(state): State<AppState>, req: Request) -> Result<Response, PageError> {
     let (parts, body) = req.into_parts();
+    let ClientAddress(client) = ClientAddress::of(&parts);
     let expected = cookie(&parts, LOGIN_COOKIE).map(str::to_string);
     let bytes = read_form(Request::from_parts(parts, body)).await?;
     let form: LoginForm = serde_urlencoded::from_bytes(&bytes)
@@ -253,14 +249,31 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<Respon
             Some("The sign-in form expired. Please sign in again."),
         ));
     }
-    let Some(session) = sessions::sign_in(state.domain(), &form.email, &form.password).await?
-    else {
-        return Ok(login_response(
-            StatusCode::UNAUTHORIZED,
-            &form.email,
-            Some("Wrong email or password."),
-        ));
-    };
+    let session =
+        match sessions::sign_in(state.domain(), &form.email, &form.password, client).await? {
+            SignIn::SignedIn(session) => session,
+            SignIn::Refused => {
+                return Ok(login_response(
+                    StatusCode::UNAUTHORIZED,
+                    &form.email,
+                    Some("Wrong email or password."),
+                ))
+            }
+            SignIn::Throttled {
+                retry_after_seconds,
+            } => {
+                let sentence = format!(
+                    "Too many failed sign-ins for this account or from this address. Try again in \
+                 {}.",
+                    SignIn::wait_in_words(retry_after_seconds)
+                );
+                let mut res =
+                    login_response(StatusCode::TOO_MANY_REQUESTS, &form.email, Some(&sentence));
+                res.headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                return Ok(res);
+            }
+        };
     let session = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         session.token,
@@ -283,7 +296,12 @@ pub async fn logout(
     State(state): State<AppState>,
     CsrfForm(user, Empty {}): CsrfForm<Empty>,
 ) -> PageResult<Response> {
-    sessions::sign_out(state.domain(), user.caller.tenant_id, &user.session_digest).await?;
+    sessions::sign_out(
+        state.domain(),
+        user.caller.tenant_id,
+        &user.caller.session_digest,
+    )
+    .await?;
     let mut res = Redirect::to("/dashboard/login").into_response();
     let gone = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     if let Ok(v) = gone.parse() {

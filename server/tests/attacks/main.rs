@@ -10,4 +10,7 @@
 mod common;
 
 mod api_key_scopes;
+mod cross_site;
 mod csv_injection;
+mod login;
+mod streams;
