@@ -22,6 +22,7 @@ use gatehouse_core::{AccessLog, Checkpoint, Decision, Millis, Movement, ScanId, 
 use crate::cache;
 use crate::clock::Clock;
 use crate::error::StoreError;
+use crate::outbox::{self, Entry, Kind, Outbox, Outgoing};
 use crate::store::{Checkpointer, Durability, Pairing, Store};
 
 /// What the person at the gate did, beyond presenting a code.
@@ -100,7 +101,7 @@ impl ScanStation {
 
     /// A checkpoint by name or id, as staff type it.
     pub fn checkpoint(&self, name_or_id: &str) -> Result<Checkpoint, StoreError> {
-        cache::checkpoint(self.store.conn(), name_or_id)
+        self.store.checkpoint(name_or_id)
     }
 
     /// Decides a scan at `checkpoint` and records it durably before returning.
@@ -171,16 +172,28 @@ impl ScanStation {
     }
 }
 
-/// Writes a local scan, its outbox row and the occupancy counters in one transaction: after
+/// Writes a local scan, its outbox entry and the occupancy counters in one transaction: after
 /// `COMMIT` returns, the scan survives a killed process (see [`crate::store`]).
 pub fn record(store: &mut Store, log: &AccessLog) -> Result<(), StoreError> {
     let tx = store
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     cache::insert_access_log(&tx, log, true)?;
-    tx.prepare_cached("INSERT INTO outbox (scan_id) VALUES (?1)")?
-        .execute([log.id.to_string()])?;
+    outbox::enqueue(&tx, Kind::Scan, &log.id.to_string(), 1)?;
     cache::count_pass(&tx, log, true)?;
     tx.commit()?;
     Ok(())
+}
+
+impl Outgoing for AccessLog {
+    const OUTBOX: Outbox = Outbox::Scans;
+    type Id = ScanId;
+
+    fn id(&self) -> ScanId {
+        self.id
+    }
+
+    fn load(store: &Store, entry: &Entry) -> Result<Option<Self>, StoreError> {
+        cache::access_log(store.conn(), &entry.id)
+    }
 }
