@@ -40,9 +40,11 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scan {
     pub text: String,
-    /// Wall-clock time of the read, Unix milliseconds: for a camera read, when its frame arrived.
+    /// Wall-clock time of the read, Unix milliseconds (a camera read: once decoded). Reads reach
+    /// the debounce in this order, whichever input they came from.
     pub at: Millis,
-    /// The same moment on the monotonic clock, to time what follows the read.
+    /// When the read began on the monotonic clock (a camera read: its frame's arrival), to time
+    /// what follows.
     pub seen: Instant,
     pub origin: Origin,
     /// How long the decode took, for camera reads.
@@ -208,11 +210,11 @@ fn decode_frames(
                 break Some(e);
             }
         };
-        let (at, seen) = (clock.now(), Instant::now());
+        let seen = Instant::now();
         if let Some(decoded) = decoder.decode_live(&frame.image) {
             let scan = Scan {
                 text: decoded.text,
-                at,
+                at: clock.now(),
                 seen,
                 origin: Origin::Camera,
                 decode_ms: Some(seen.elapsed().as_secs_f64() * 1000.0),

@@ -170,12 +170,13 @@ impl FrameTap for Preview {
 
 /// One timing line per camera verdict.
 fn trace_line(file: &Path, read: &Scan, scan: &RecordedScan) {
+    let decode_ms = read.decode_ms.unwrap_or(0.0);
     let line = serde_json::json!({
         "camera_verdict": scan.scan_id().to_string(),
         "verdict": scan.verdict().as_str(),
         "frame": read.frame,
-        "frame_arrived_ms": read.at,
-        "decode_ms": read.decode_ms,
+        "frame_arrived_ms": read.at - decode_ms.round() as i64,
+        "decode_ms": decode_ms,
         "decide_ms": (scan.ms * 1000.0).round() / 1000.0,
         "emitted_after_ms": read.seen.elapsed().as_secs_f64() * 1000.0,
     });
