@@ -537,6 +537,33 @@ pub(crate) fn access_log(conn: &Connection, id: &str) -> Result<Option<AccessLog
     .transpose()
 }
 
+/// The next `limit` scans of the scan outbox after position `after_seq`, with their positions,
+/// oldest first.
+pub(crate) fn queued_scans(
+    conn: &Connection,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<(i64, AccessLog)>, StoreError> {
+    let cols = ACCESS_LOG_COLUMNS
+        .split(',')
+        .map(|c| format!("a.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {cols}, o.seq FROM outbox o JOIN access_log a ON a.id = o.scan_id
+         WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![after_seq, limit as i64], |r| {
+        Ok((r.get::<_, i64>(13)?, access_log_from_row(r)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, log) = row?;
+        out.push((seq, log?));
+    }
+    Ok(out)
+}
+
 /// Every scan of a participant this gate knows, its own and other gates'.
 pub(crate) fn history(
     conn: &Connection,
