@@ -15,7 +15,10 @@
 //!
 //! A gate records no visits.
 
-use gatehouse_core::{BadgeOutcome, Identification, KioskSession, Millis, ParticipantId};
+use gatehouse_core::{
+    BadgeOutcome, Identification, KioskSession, KioskSessionId, Millis, ParticipantId,
+    QueueTicketId,
+};
 use gatehouse_sync::kiosk;
 
 use super::scanning::RecordedScan;
@@ -106,7 +109,7 @@ impl Post {
     pub(super) fn kiosk_visit(
         &mut self,
         now: Millis,
-    ) -> Result<Option<gatehouse_core::KioskSessionId>, StationError> {
+    ) -> Result<Option<KioskSessionId>, StationError> {
         Ok(match self.mode {
             Mode::Kiosk => Some(self.visit_of(None, None, now)?.id),
             Mode::Gate => None,
@@ -116,8 +119,8 @@ impl Post {
     /// Puts a queue ticket in the visit it was issued in.
     pub(super) fn record_ticket(
         &mut self,
-        visit: Option<gatehouse_core::KioskSessionId>,
-        ticket: gatehouse_core::QueueTicketId,
+        visit: Option<KioskSessionId>,
+        ticket: QueueTicketId,
     ) -> Result<(), StationError> {
         let Some(open) = self.visits.open.as_mut().filter(|v| Some(v.id) == visit) else {
             return Ok(());
