@@ -4,10 +4,14 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use std::sync::{Arc, Mutex};
+
 use gatehouse_device::debounce::Debounce;
-use gatehouse_device::frames::{Origin, ReplaySource, ScanLoop};
+use gatehouse_device::frames::preview::thumbnail_jpeg;
+use gatehouse_device::frames::{Frame, FrameError, FrameTap, Origin, ReplaySource, ScanLoop};
 use gatehouse_device::qr::synth::{self, Difficulty};
 use gatehouse_device::qr::QrDecoder;
+use gatehouse_sync::Clock;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -44,7 +48,7 @@ fn a_folder_of_frames_turns_into_each_badge_once() {
     std::fs::write(dir.path().join("frame-099.png"), b"not a png").expect("write junk");
 
     let source = ReplaySource::open(dir.path(), None).expect("open replay");
-    let mut scans = ScanLoop::new(Debounce::default());
+    let mut scans = ScanLoop::new(Debounce::default(), Clock::system());
     scans.add_frames(Box::new(source), QrDecoder::default());
     let texts: Vec<String> = scans.map(|scan| scan.text).collect();
 
@@ -59,7 +63,7 @@ fn a_hand_scanner_line_and_a_camera_read_of_the_same_badge_count_once() {
     let dave = synth::random_ticket(&mut rng);
     write_frames(dir.path(), 0, 2, Some(&carol), &mut rng);
 
-    let mut scans = ScanLoop::new(Debounce::default());
+    let mut scans = ScanLoop::new(Debounce::default(), Clock::system());
     scans.add_frames(
         Box::new(ReplaySource::open(dir.path(), None).expect("open replay")),
         QrDecoder::default(),
@@ -71,6 +75,55 @@ fn a_hand_scanner_line_and_a_camera_read_of_the_same_badge_count_once() {
     assert_eq!(got.iter().filter(|(t, _)| *t == carol).count(), 1);
     assert_eq!(got.iter().filter(|(t, _)| *t == dave).count(), 1);
     assert!(got.contains(&(dave, Origin::Wedge)));
+}
+
+/// What a preview tap saw: frame names, preview sizes, and how the source ended.
+#[derive(Default)]
+struct Seen {
+    frames: Vec<String>,
+    previews: usize,
+    ended: Option<Option<String>>,
+}
+
+struct Tap(Arc<Mutex<Seen>>);
+
+impl FrameTap for Tap {
+    fn frame(&mut self, frame: &Frame) {
+        let mut seen = self.0.lock().unwrap();
+        seen.frames.push(frame.name.clone().unwrap_or_default());
+        seen.previews += usize::from(thumbnail_jpeg(&frame.image).is_some());
+    }
+
+    fn ended(&mut self, error: Option<&FrameError>) {
+        self.0.lock().unwrap().ended = Some(error.map(|e| e.code().to_owned()));
+    }
+}
+
+#[test]
+fn a_preview_tap_sees_every_frame_while_the_loop_reads_the_badges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = StdRng::seed_from_u64(13);
+    let erin = synth::random_ticket(&mut rng);
+    write_frames(dir.path(), 0, 2, None, &mut rng);
+    write_frames(dir.path(), 2, 3, Some(&erin), &mut rng);
+
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let mut scans = ScanLoop::new(Debounce::default(), Clock::system());
+    scans.add_frames_tapped(
+        Box::new(ReplaySource::open(dir.path(), None).expect("open replay")),
+        QrDecoder::default(),
+        Some(Box::new(Tap(Arc::clone(&seen)))),
+    );
+    let reads: Vec<_> = scans.collect();
+
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].text, erin);
+    assert_eq!(reads[0].origin, Origin::Camera);
+    assert!(reads[0].decode_ms.is_some());
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.frames.len(), 5, "{:?}", seen.frames);
+    assert_eq!(seen.previews, 5);
+    assert_eq!(seen.ended, Some(None), "a replay ends without an error");
 }
 
 #[test]

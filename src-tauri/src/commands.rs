@@ -1,123 +1,168 @@
 //! The Tauri commands of `ui/BACKEND.md`, one per function, each taking its single `args`.
-//! They hand the work to [`Runtime`] on the blocking pool, so SQLite never runs on the UI thread.
+//! They hand the work to the [`Station`] on the blocking pool, so SQLite never runs on the UI
+//! thread, and map its answers to the wire shapes of [`crate::wire`].
 
 use std::sync::Arc;
 
+use gatehouse_device::station::{Station, StationError};
 use tauri::{Manager, State};
 
 use crate::error::CommandError;
-use crate::runtime::{Runtime, Source};
 use crate::wire::*;
 
-type Rt<'a> = State<'a, Arc<Runtime>>;
+type St<'a> = State<'a, Arc<Station>>;
 
 /// Runs `f` on the blocking pool.
 async fn blocking<T: Send + 'static>(
-    rt: &Rt<'_>,
-    f: impl FnOnce(&Runtime) -> Result<T, CommandError> + Send + 'static,
+    station: &St<'_>,
+    f: impl FnOnce(&Station) -> Result<T, StationError> + Send + 'static,
 ) -> Result<T, CommandError> {
-    let rt = Arc::clone(rt.inner());
-    tauri::async_runtime::spawn_blocking(move || f(&rt))
+    let station = Arc::clone(station.inner());
+    tauri::async_runtime::spawn_blocking(move || f(&station))
         .await
         .map_err(|e| CommandError::new("internal", format!("the command did not finish: {e}")))?
+        .map_err(CommandError::from)
 }
 
 #[tauri::command]
-pub async fn app_state(rt: Rt<'_>) -> Result<AppState, CommandError> {
-    blocking(&rt, |rt| rt.app_state()).await
+pub async fn app_state(station: St<'_>) -> Result<AppState, CommandError> {
+    Ok(blocking(&station, |s| s.setup()).await?.into())
 }
 
 #[tauri::command]
 pub async fn pair(
     app: tauri::AppHandle,
-    rt: Rt<'_>,
+    station: St<'_>,
     args: PairArgs,
 ) -> Result<AppState, CommandError> {
-    let state = rt.inner().pair(args).await?;
-    crate::apply_window(&app, &rt.profile());
-    Ok(state)
+    let setup = station.inner().pair(args.into()).await?;
+    crate::apply_window(&app, &station.profile());
+    Ok(setup.into())
 }
 
 #[tauri::command]
 pub async fn select_checkpoint(
-    rt: Rt<'_>,
+    station: St<'_>,
     args: SelectCheckpointArgs,
 ) -> Result<AppState, CommandError> {
-    blocking(&rt, move |rt| rt.select_checkpoint(args)).await
+    let setup = blocking(&station, move |s| {
+        s.select_checkpoint(&args.checkpoint_id, args.direction.as_deref())
+    })
+    .await?;
+    Ok(setup.into())
 }
 
 #[tauri::command]
-pub async fn scan(rt: Rt<'_>, args: ScanArgs) -> Result<ScanResult, CommandError> {
-    let source = Source::parse(&args.source)?;
-    blocking(&rt, move |rt| rt.scan(&args.text, source)).await
+pub async fn scan(station: St<'_>, args: ScanArgs) -> Result<ScanResult, CommandError> {
+    let source = parse_source(&args.source)?;
+    let scan = blocking(&station, move |s| s.scan(&args.text, source)).await?;
+    Ok(ScanResult::from(&scan))
 }
 
 #[tauri::command]
-pub async fn override_scan(rt: Rt<'_>, args: OverrideArgs) -> Result<ScanResult, CommandError> {
-    blocking(&rt, move |rt| rt.override_scan(args)).await
+pub async fn override_scan(
+    station: St<'_>,
+    args: OverrideArgs,
+) -> Result<ScanResult, CommandError> {
+    let scan = blocking(&station, move |s| {
+        s.override_scan(&args.scan_id, &args.reason)
+    })
+    .await?;
+    Ok(ScanResult::from(&scan))
 }
 
 #[tauri::command]
-pub async fn search(rt: Rt<'_>, args: SearchArgs) -> Result<Vec<SearchHit>, CommandError> {
-    blocking(&rt, move |rt| rt.search(&args.query, args.limit)).await
+pub async fn search(station: St<'_>, args: SearchArgs) -> Result<Vec<SearchHit>, CommandError> {
+    let hits = blocking(&station, move |s| s.search(&args.query, args.limit)).await?;
+    Ok(hits.into_iter().map(SearchHit::from).collect())
 }
 
 #[tauri::command]
-pub async fn recent_scans(rt: Rt<'_>, args: LimitArgs) -> Result<Vec<ScanResult>, CommandError> {
-    blocking(&rt, move |rt| Ok(rt.recent_scans(args.limit))).await
+pub async fn recent_scans(
+    station: St<'_>,
+    args: LimitArgs,
+) -> Result<Vec<ScanResult>, CommandError> {
+    let scans = blocking(&station, move |s| Ok(s.recent_scans(args.limit))).await?;
+    Ok(scans.iter().map(ScanResult::from).collect())
 }
 
 #[tauri::command]
-pub async fn status(rt: Rt<'_>) -> Result<DeviceStatus, CommandError> {
-    blocking(&rt, |rt| rt.status()).await
+pub async fn status(station: St<'_>) -> Result<DeviceStatus, CommandError> {
+    Ok(blocking(&station, |s| s.status()).await?.into())
 }
 
 #[tauri::command]
-pub async fn kiosk_find(rt: Rt<'_>, args: KioskFindArgs) -> Result<Vec<SearchHit>, CommandError> {
-    blocking(&rt, move |rt| rt.kiosk_find(&args)).await
+pub async fn kiosk_find(
+    station: St<'_>,
+    args: KioskFindArgs,
+) -> Result<Vec<SearchHit>, CommandError> {
+    let hits = blocking(&station, move |s| {
+        s.kiosk_find(&args.name, &args.date_of_birth)
+    })
+    .await?;
+    Ok(hits.into_iter().map(SearchHit::from).collect())
 }
 
 #[tauri::command]
-pub async fn kiosk_check_in(rt: Rt<'_>, args: ParticipantArgs) -> Result<ScanResult, CommandError> {
-    blocking(&rt, move |rt| rt.kiosk_check_in(&args.participant_id)).await
+pub async fn kiosk_check_in(
+    station: St<'_>,
+    args: ParticipantArgs,
+) -> Result<ScanResult, CommandError> {
+    let scan = blocking(&station, move |s| s.kiosk_check_in(&args.participant_id)).await?;
+    Ok(ScanResult::from(&scan))
 }
 
 #[tauri::command]
-pub async fn queue_ticket(rt: Rt<'_>, args: QueueTicketArgs) -> Result<QueueTicket, CommandError> {
-    blocking(&rt, move |rt| rt.queue_ticket(&args.desk)).await
+pub async fn queue_ticket(
+    station: St<'_>,
+    args: QueueTicketArgs,
+) -> Result<QueueTicket, CommandError> {
+    Ok(blocking(&station, move |s| s.queue_ticket(&args.desk))
+        .await?
+        .into())
 }
 
 #[tauri::command]
-pub async fn kiosk_session_end(rt: Rt<'_>, args: KioskSessionEndArgs) -> Result<(), CommandError> {
-    blocking(&rt, move |rt| {
-        rt.kiosk_session_end(args.language.as_deref())
+pub async fn kiosk_session_end(
+    station: St<'_>,
+    args: KioskSessionEndArgs,
+) -> Result<(), CommandError> {
+    blocking(&station, move |s| {
+        s.kiosk_session_end(args.language.as_deref())
     })
     .await
 }
 
 #[tauri::command]
-pub async fn kiosk_language(rt: Rt<'_>, args: KioskLanguageArgs) -> Result<(), CommandError> {
-    blocking(&rt, move |rt| {
-        rt.kiosk_language(&args.language);
+pub async fn kiosk_language(station: St<'_>, args: KioskLanguageArgs) -> Result<(), CommandError> {
+    blocking(&station, move |s| {
+        s.kiosk_language(&args.language);
         Ok(())
     })
     .await
 }
 
 #[tauri::command]
-pub async fn print_badge(rt: Rt<'_>, args: ParticipantArgs) -> Result<PrintOutcome, CommandError> {
-    blocking(&rt, move |rt| rt.print_badge(&args.participant_id)).await
+pub async fn print_badge(
+    station: St<'_>,
+    args: ParticipantArgs,
+) -> Result<PrintOutcome, CommandError> {
+    Ok(
+        blocking(&station, move |s| s.print_badge(&args.participant_id))
+            .await?
+            .into(),
+    )
 }
 
 #[tauri::command]
-pub async fn verify_admin_pin(rt: Rt<'_>, args: PinArgs) -> Result<bool, CommandError> {
+pub async fn verify_admin_pin(station: St<'_>, args: PinArgs) -> Result<bool, CommandError> {
     // Argon2 takes tens of ms: off the UI thread like everything else.
-    blocking(&rt, move |rt| rt.verify_admin_pin(&args.pin)).await
+    blocking(&station, move |s| s.verify_admin_pin(&args.pin)).await
 }
 
 #[tauri::command]
-pub async fn exit_kiosk(app: tauri::AppHandle, rt: Rt<'_>) -> Result<(), CommandError> {
-    blocking(&rt, |rt| rt.exit_kiosk()).await?;
+pub async fn exit_kiosk(app: tauri::AppHandle, station: St<'_>) -> Result<(), CommandError> {
+    blocking(&station, |s| s.exit_kiosk()).await?;
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_fullscreen(false);
         let _ = window.set_always_on_top(false);

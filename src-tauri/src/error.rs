@@ -1,6 +1,7 @@
 //! The one error every command returns: `{code, message}`, a stable machine code for the UI's
-//! logic and a sentence for people (the UI shows it in a toast).
+//! logic and a sentence for people (the UI shows it in a toast). The station's errors carry both.
 
+use gatehouse_device::station::StationError;
 use serde::Serialize;
 
 /// A command's failure as the UI receives it.
@@ -18,42 +19,10 @@ impl CommandError {
             message: message.into(),
         }
     }
-
-    pub fn not_paired() -> Self {
-        CommandError::new(
-            "not_paired",
-            "This device is not paired with a server yet: pair it first.",
-        )
-    }
-
-    pub fn no_checkpoint() -> Self {
-        CommandError::new(
-            "no_checkpoint",
-            "No checkpoint is selected: choose where this gate scans first.",
-        )
-    }
 }
 
-impl From<gatehouse_sync::StoreError> for CommandError {
-    fn from(e: gatehouse_sync::StoreError) -> Self {
+impl From<StationError> for CommandError {
+    fn from(e: StationError) -> Self {
         CommandError::new(e.code(), e.to_string())
-    }
-}
-
-impl From<gatehouse_sync::SyncError> for CommandError {
-    fn from(e: gatehouse_sync::SyncError) -> Self {
-        CommandError::new(e.code(), e.to_string())
-    }
-}
-
-impl From<gatehouse_device::profile::ProfileError> for CommandError {
-    fn from(e: gatehouse_device::profile::ProfileError) -> Self {
-        CommandError::new("bad_profile", e.to_string())
-    }
-}
-
-impl From<rusqlite::Error> for CommandError {
-    fn from(e: rusqlite::Error) -> Self {
-        CommandError::new("store_failed", format!("the local store failed: {e}"))
     }
 }

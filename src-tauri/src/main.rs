@@ -1,8 +1,12 @@
 //! # gatehouse-app
 //!
 //! The desktop app gate staff and kiosk attendees see: a Tauri window (the web front end in
-//! `ui/`) over the device runtime of `gatehouse-device` and `gatehouse-sync`, in gate mode or
-//! fullscreen kiosk mode. The UI ↔ Rust contract is `ui/BACKEND.md`.
+//! `ui/`) over the station of `gatehouse-device` (`gatehouse_device::station`), in gate mode or
+//! fullscreen kiosk mode. This crate is glue: commands and events mapping the UI ↔ Rust contract
+//! of `ui/BACKEND.md` to the station, and the window itself.
+//!
+//! With `GATEHOUSE_APP_TRACE=FILE` each camera verdict appends a JSON line with the frame's
+//! arrival time, so a test can measure frame-to-screen time.
 //!
 //! ```text
 //! gatehouse-app [--data DIR] [--profile FILE] [--profiles DIR] [--frames DIR] [--server URL]
@@ -14,9 +18,6 @@
 mod camera;
 mod commands;
 mod error;
-mod pin;
-mod runtime;
-mod search;
 mod wire;
 
 use std::path::{Path, PathBuf};
@@ -26,11 +27,14 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use gatehouse_device::profile::Profile;
+use gatehouse_device::station::{self, Config, FrameInput, Station};
 use gatehouse_sync::Clock;
 use tauri::{Emitter, Manager};
 
-use crate::camera::FrameInput;
-use crate::runtime::{Config, Runtime};
+use crate::wire::DeviceStatus;
+
+/// Where the camera's timing lines go (tests).
+const TRACE_ENV: &str = "GATEHOUSE_APP_TRACE";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -134,23 +138,24 @@ fn main() -> anyhow::Result<()> {
         (None, false) => FrameInput::Camera,
     };
     let config = Config {
-        data: cli.data.clone().unwrap_or_else(default_data_dir),
         profile_file: cli.profile.clone(),
-        profiles_dir: profiles_dir(&cli),
         server: cli.server.clone(),
+        ..Config::new(
+            cli.data.clone().unwrap_or_else(default_data_dir),
+            profiles_dir(&cli),
+        )
     };
     let clock = Clock::from_env().map_err(anyhow::Error::msg)?;
-    let rt = Arc::new(
-        Runtime::open(config.clone(), clock)
-            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))
-            .with_context(|| {
-                format!("cannot open the device state in {}", config.data.display())
-            })?,
+    let data = config.data.clone();
+    let station = Arc::new(
+        Station::open(config, clock)
+            .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))
+            .with_context(|| format!("cannot open the device state in {}", data.display()))?,
     );
 
-    let app_rt = Arc::clone(&rt);
+    let app_station = Arc::clone(&station);
     tauri::Builder::default()
-        .manage(Arc::clone(&rt))
+        .manage(Arc::clone(&station))
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
             commands::pair,
@@ -171,22 +176,27 @@ fn main() -> anyhow::Result<()> {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
-            apply_window(&handle, &app_rt.profile());
-            if let Err(e) = app_rt.start_sync() {
-                tracing::warn!(code = %e.code, error = %e.message, "the sync engine did not start");
+            apply_window(&handle, &app_station.profile());
+            if let Err(e) = app_station.start_sync(tauri::async_runtime::handle().inner()) {
+                tracing::warn!(code = e.code(), error = %e, "the sync engine did not start");
             }
-            camera::spawn(Arc::clone(&app_rt), handle.clone(), frames);
-            spawn_status_loop(Arc::clone(&app_rt), handle);
+            station::camera::spawn(
+                Arc::clone(&app_station),
+                frames,
+                Arc::new(camera::WindowFeed(handle.clone())),
+                std::env::var_os(TRACE_ENV).map(PathBuf::from),
+            );
+            spawn_status_loop(Arc::clone(&app_station), handle);
             Ok(())
         })
         .run(tauri::generate_context!())
         .context("the window could not run")?;
-    rt.stop_sync();
+    station.stop_sync();
     Ok(())
 }
 
 /// Sends the status bar every 2 s (and at once when it changed) from a thread of its own.
-fn spawn_status_loop(rt: Arc<Runtime>, app: tauri::AppHandle) {
+fn spawn_status_loop(station: Arc<Station>, app: tauri::AppHandle) {
     let spawned = std::thread::Builder::new()
         .name("status-loop".into())
         .spawn(move || {
@@ -195,7 +205,7 @@ fn spawn_status_loop(rt: Arc<Runtime>, app: tauri::AppHandle) {
             loop {
                 std::thread::sleep(Duration::from_millis(500));
                 ticks += 1;
-                match rt.status() {
+                match station.status().map(DeviceStatus::from) {
                     Ok(status) => {
                         if last.as_ref() != Some(&status) || ticks >= 4 {
                             ticks = 0;
@@ -203,7 +213,7 @@ fn spawn_status_loop(rt: Arc<Runtime>, app: tauri::AppHandle) {
                             last = Some(status);
                         }
                     }
-                    Err(e) => tracing::debug!(code = %e.code, "status unavailable"),
+                    Err(e) => tracing::debug!(code = e.code(), "status unavailable"),
                 }
             }
         });

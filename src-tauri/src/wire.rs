@@ -1,13 +1,53 @@
 //! The shapes the UI receives, field for field as `ui/src/backend.ts` declares them, and their
-//! conversions from the device runtime's types. Enumerations use gatehouse-core's wire spellings.
+//! conversions from the station's types. Enumerations use gatehouse-core's wire spellings.
 
 use gatehouse_core::protocol::ParticipantSummary;
-use gatehouse_core::{AccessLog, Checkpoint, Millis, Movement, Warning};
+use gatehouse_core::{Checkpoint, Millis, Movement, Warning};
 use gatehouse_device::profile::{Mode, Profile, Theme};
-use gatehouse_sync::ScanOutcome;
+use gatehouse_device::station::pairing::mode_name;
+use gatehouse_device::station::status::Occupancy;
+use gatehouse_device::station::{self, RecordedScan, Setup, Source, Status};
 use serde::{Deserialize, Serialize};
 
-pub use crate::search::SearchHit;
+use crate::error::CommandError;
+
+/// One participant as the search list shows it (`SearchHit` in `ui/src/backend.ts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    pub registration_code: String,
+    pub status: &'static str,
+}
+
+impl From<station::SearchHit> for SearchHit {
+    fn from(h: station::SearchHit) -> Self {
+        SearchHit {
+            id: h.id.to_string(),
+            name: h.name,
+            category: h.category,
+            organisation: h.organisation,
+            registration_code: h.registration_code,
+            status: h.status.as_str(),
+        }
+    }
+}
+
+/// Where a scan came from, as the UI names it: `camera`, `wedge` or `manual`.
+pub fn parse_source(s: &str) -> Result<Source, CommandError> {
+    match s {
+        "camera" => Ok(Source::Camera),
+        "wedge" => Ok(Source::Wedge),
+        "manual" => Ok(Source::Manual),
+        other => Err(CommandError::new(
+            "bad_source",
+            format!("scan source {other:?}: expected camera, wedge or manual"),
+        )),
+    }
+}
 
 /// The profile as the UI needs it.
 #[derive(Debug, Clone, Serialize)]
@@ -43,10 +83,7 @@ impl From<&Profile> for ProfileView {
 }
 
 pub fn mode_str(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Gate => "gate",
-        Mode::Kiosk => "kiosk",
-    }
+    mode_name(mode)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +124,27 @@ pub struct AppState {
     pub available_profiles: Vec<String>,
 }
 
+impl From<Setup> for AppState {
+    fn from(s: Setup) -> Self {
+        AppState {
+            paired: s.paired(),
+            mode: mode_str(s.mode),
+            profile: ProfileView::from(&s.profile),
+            device: s
+                .device
+                .map(|(name, event_name)| DeviceInfo { name, event_name }),
+            checkpoints: s
+                .checkpoints
+                .iter()
+                .map(|(c, zone)| CheckpointInfo::new(c, zone.clone()))
+                .collect(),
+            checkpoint_id: s.checkpoint.map(|c| c.to_string()),
+            direction: s.direction.map(Movement::as_str),
+            available_profiles: s.available_profiles,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScanParticipant {
     pub id: String,
@@ -122,34 +180,18 @@ pub struct ScanResult {
     pub at_ms: Millis,
 }
 
-impl ScanResult {
-    pub fn from_outcome(outcome: &ScanOutcome, ms: f64) -> Self {
-        let d = &outcome.decision;
+impl From<&RecordedScan> for ScanResult {
+    fn from(scan: &RecordedScan) -> Self {
         ScanResult {
-            scan_id: outcome.scan_id().to_string(),
-            verdict: d.verdict.as_str(),
-            reason_code: d.reason.code(),
-            reason: d.reason.sentence(),
-            participant: outcome.participant.as_ref().map(ScanParticipant::from),
-            movement: outcome.log.movement.map(Movement::as_str),
-            warnings: d.warnings.clone(),
-            ms: (ms * 1000.0).round() / 1000.0,
-            at_ms: outcome.log.device_time,
-        }
-    }
-
-    /// A scan read back from the store (recent scans after a restart).
-    pub fn from_log(log: &AccessLog, participant: Option<&ParticipantSummary>) -> Self {
-        ScanResult {
-            scan_id: log.id.to_string(),
-            verdict: log.verdict.as_str(),
-            reason_code: log.reason.code(),
-            reason: log.reason.sentence(),
-            participant: participant.map(ScanParticipant::from),
-            movement: log.movement.map(Movement::as_str),
-            warnings: Vec::new(),
-            ms: 0.0,
-            at_ms: log.device_time,
+            scan_id: scan.scan_id().to_string(),
+            verdict: scan.verdict().as_str(),
+            reason_code: scan.reason().code(),
+            reason: scan.reason().sentence(),
+            participant: scan.participant.as_ref().map(ScanParticipant::from),
+            movement: scan.movement().map(Movement::as_str),
+            warnings: scan.warnings.clone(),
+            ms: (scan.ms * 1000.0).round() / 1000.0,
+            at_ms: scan.log.device_time,
         }
     }
 }
@@ -159,6 +201,16 @@ pub struct ZoneOccupancy {
     pub zone: String,
     pub inside: u32,
     pub capacity: Option<u32>,
+}
+
+impl From<Occupancy> for ZoneOccupancy {
+    fn from(o: Occupancy) -> Self {
+        ZoneOccupancy {
+            zone: o.zone,
+            inside: o.inside,
+            capacity: o.capacity,
+        }
+    }
 }
 
 /// The status bar.
@@ -174,6 +226,19 @@ pub struct DeviceStatus {
     pub camera: &'static str,
 }
 
+impl From<Status> for DeviceStatus {
+    fn from(s: Status) -> Self {
+        DeviceStatus {
+            online: s.online,
+            last_sync_ms: s.last_sync_at,
+            outbox_depth: s.outbox_depth,
+            kiosk_outbox_depth: s.kiosk_outbox_depth,
+            occupancy: s.occupancy.map(ZoneOccupancy::from),
+            camera: s.camera.as_str(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueTicket {
     /// The ticket's id (UUIDv7), as the server's queue knows it.
@@ -185,10 +250,31 @@ pub struct QueueTicket {
     pub issued_at_ms: Millis,
 }
 
+impl From<gatehouse_core::QueueTicket> for QueueTicket {
+    fn from(t: gatehouse_core::QueueTicket) -> Self {
+        QueueTicket {
+            id: t.id.to_string(),
+            number: u64::from(t.number),
+            label: t.label,
+            desk: t.desk,
+            issued_at_ms: t.issued_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PrintOutcome {
     pub printed: bool,
     pub file: Option<String>,
+}
+
+impl From<station::Printed> for PrintOutcome {
+    fn from(p: station::Printed) -> Self {
+        PrintOutcome {
+            printed: p.printed,
+            file: Some(p.file.display().to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -203,6 +289,16 @@ pub struct PairArgs {
     pub server_url: String,
     pub pairing_code: String,
     pub profile: String,
+}
+
+impl From<PairArgs> for station::PairRequest {
+    fn from(a: PairArgs) -> Self {
+        station::PairRequest {
+            server_url: a.server_url,
+            pairing_code: a.pairing_code,
+            profile: a.profile,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,10 @@
 //! The participant cache and the rest of what the feed brings down (zones, checkpoints, keys,
 //! other gates' scans): how each [`Change`] lands in the store, and the indexed look-ups the
 //! scan path makes. Every query here is a prepared, cached statement on an index.
+//!
+//! Outside this crate the look-ups are [`Store`] methods (the connection stays private): one
+//! participant, a checkpoint, a zone, the key ring, occupancy, this gate's own scans, and the
+//! [directory](Store::directory) a name search is built from.
 
 use gatehouse_core::protocol::Change;
 use gatehouse_core::{
@@ -11,10 +15,111 @@ use gatehouse_core::{
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::StoreError;
-use crate::store::parse_uuid;
+use crate::store::{parse_uuid, Store};
+
+/// One participant as a name search needs them: who, how to tell them apart, and the check a
+/// date of birth is confirmed with. Nothing a scan decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub id: ParticipantId,
+    pub full_name: String,
+    /// `None` for none (an empty organisation too).
+    pub organisation: Option<String>,
+    pub category: String,
+    pub registration_code: String,
+    pub status: ParticipantStatus,
+    /// [`gatehouse_core::birth_check`] of the participant's date of birth, when the server
+    /// knows it.
+    pub birth_check: Option<String>,
+}
+
+/// The cache's look-ups, for callers outside this crate.
+impl Store {
+    /// The cached participant with this id.
+    pub fn participant(&self, id: ParticipantId) -> Result<Option<Participant>, StoreError> {
+        participant_by_id(self.conn(), id)
+    }
+
+    /// How many participants the cache holds.
+    pub fn participant_count(&self) -> Result<u64, StoreError> {
+        participant_count(self.conn())
+    }
+
+    /// Every cached participant as a name search lists them, in no particular order.
+    pub fn directory(&self) -> Result<Vec<DirectoryEntry>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, full_name, organisation, category, registration_code, status, birth_check
+             FROM participants",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let (id, status): (String, String) = (r.get(0)?, r.get(5)?);
+            let entry = DirectoryEntry {
+                id: ParticipantId(uuid::Uuid::nil()),
+                full_name: r.get(1)?,
+                organisation: r.get::<_, Option<String>>(2)?.filter(|o| !o.is_empty()),
+                category: r.get(3)?,
+                registration_code: r.get(4)?,
+                status: ParticipantStatus::Pending,
+                birth_check: r.get(6)?,
+            };
+            Ok((id, status, entry))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, status, entry) = row?;
+            out.push(DirectoryEntry {
+                id: ParticipantId(parse_uuid("participant id", &id)?),
+                status: ParticipantStatus::parse(&status).ok_or(StoreError::Corrupt {
+                    what: "participant status",
+                    detail: status,
+                })?,
+                ..entry
+            });
+        }
+        Ok(out)
+    }
+
+    /// What the [directory](Self::directory) was read at: the feed cursor and the number of
+    /// participants. It changes whenever the directory may have.
+    pub fn directory_version(&self) -> Result<(i64, u64), StoreError> {
+        Ok((self.cursor()?, self.participant_count()?))
+    }
+
+    /// A checkpoint by its id or, failing that, its name (names are what staff type).
+    pub fn checkpoint(&self, name_or_id: &str) -> Result<Checkpoint, StoreError> {
+        checkpoint(self.conn(), name_or_id)
+    }
+
+    /// Every cached checkpoint, by name.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        checkpoints(self.conn())
+    }
+
+    /// A zone by id.
+    pub fn zone(&self, id: ZoneId) -> Result<Option<Zone>, StoreError> {
+        zone(self.conn(), id)
+    }
+
+    /// The event's ticket key ring as this device holds it.
+    pub fn event_keys(&self, tenant: TenantId, event: EventId) -> Result<EventKeys, StoreError> {
+        event_keys(self.conn(), tenant, event)
+    }
+
+    /// People in a zone as far as this device knows (every gate's passes it has seen); `None`
+    /// before the first pass.
+    pub fn estimated_occupancy(&self, zone: ZoneId) -> Result<Option<u32>, StoreError> {
+        estimated_occupancy(self.conn(), zone)
+    }
+
+    /// This device's own scans, oldest first, each with whether the server flagged it as an
+    /// offline duplicate.
+    pub fn local_scans(&self) -> Result<Vec<(AccessLog, bool)>, StoreError> {
+        local_scans(self.conn())
+    }
+}
 
 /// Applies one change from the feed. `this_device` lets the echo of our own scans be skipped.
-pub fn apply_change(conn: &Connection, change: &Change) -> Result<(), StoreError> {
+pub(crate) fn apply_change(conn: &Connection, change: &Change) -> Result<(), StoreError> {
     match change {
         Change::Zone(z) => {
             conn.prepare_cached(
@@ -88,7 +193,7 @@ pub fn canonical_code(text: &str) -> String {
         .unwrap_or_else(|_| text.trim().to_ascii_uppercase())
 }
 
-pub fn upsert_participant(conn: &Connection, p: &Participant) -> Result<(), StoreError> {
+pub(crate) fn upsert_participant(conn: &Connection, p: &Participant) -> Result<(), StoreError> {
     let zones: Vec<String> = p.zones.iter().map(ZoneId::to_string).collect();
     conn.prepare_cached(
         "INSERT INTO participants (id, event_id, full_name, organisation, category, status, zones,
@@ -169,7 +274,7 @@ fn participant_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Participant, Sto
 }
 
 /// The cached participant with this id.
-pub fn participant_by_id(
+pub(crate) fn participant_by_id(
     conn: &Connection,
     id: ParticipantId,
 ) -> Result<Option<Participant>, StoreError> {
@@ -182,7 +287,7 @@ pub fn participant_by_id(
 }
 
 /// The cached participant holding this (canonical) registration code.
-pub fn participant_by_code(
+pub(crate) fn participant_by_code(
     conn: &Connection,
     code: &RegistrationCode,
 ) -> Result<Option<Participant>, StoreError> {
@@ -194,14 +299,14 @@ pub fn participant_by_code(
     .transpose()
 }
 
-pub fn participant_count(conn: &Connection) -> Result<u64, StoreError> {
+pub(crate) fn participant_count(conn: &Connection) -> Result<u64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM participants")?
         .query_row([], |r| r.get::<_, i64>(0))? as u64)
 }
 
 /// A checkpoint by its id or, failing that, its name (names are what staff type).
-pub fn checkpoint(conn: &Connection, name_or_id: &str) -> Result<Checkpoint, StoreError> {
+pub(crate) fn checkpoint(conn: &Connection, name_or_id: &str) -> Result<Checkpoint, StoreError> {
     let row = conn
         .prepare_cached(
             "SELECT id, event_id, zone_id, name, direction, active FROM checkpoints
@@ -252,7 +357,7 @@ struct CheckpointRow {
 }
 
 /// Every cached checkpoint, by name.
-pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, StoreError> {
+pub(crate) fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, StoreError> {
     let ids: Vec<String> = conn
         .prepare_cached("SELECT id FROM checkpoints ORDER BY name")?
         .query_map([], |r| r.get(0))?
@@ -261,7 +366,7 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, StoreError> {
 }
 
 /// A zone by id.
-pub fn zone(conn: &Connection, id: ZoneId) -> Result<Option<Zone>, StoreError> {
+pub(crate) fn zone(conn: &Connection, id: ZoneId) -> Result<Option<Zone>, StoreError> {
     let row = conn
         .prepare_cached("SELECT event_id, name, capacity, multiple_entry FROM zones WHERE id = ?1")?
         .query_row([id.to_string()], |r| {
@@ -286,7 +391,7 @@ pub fn zone(conn: &Connection, id: ZoneId) -> Result<Option<Zone>, StoreError> {
 }
 
 /// The event's ticket key ring as this gate holds it.
-pub fn event_keys(
+pub(crate) fn event_keys(
     conn: &Connection,
     tenant: TenantId,
     event: EventId,
@@ -306,7 +411,7 @@ pub fn event_keys(
 }
 
 /// Records a scan (own or another gate's). Returns false when the id was already known.
-pub fn insert_access_log(
+pub(crate) fn insert_access_log(
     conn: &Connection,
     log: &AccessLog,
     local: bool,
@@ -340,7 +445,11 @@ pub fn insert_access_log(
 
 /// Counts an admitted pass: in this device's own counters when `local`, always in the estimate
 /// of who is inside.
-pub fn count_pass(conn: &Connection, log: &AccessLog, local: bool) -> Result<(), StoreError> {
+pub(crate) fn count_pass(
+    conn: &Connection,
+    log: &AccessLog,
+    local: bool,
+) -> Result<(), StoreError> {
     let Some(movement) = log.movement.filter(|_| log.admitted()) else {
         return Ok(());
     };
@@ -359,7 +468,10 @@ pub fn count_pass(conn: &Connection, log: &AccessLog, local: bool) -> Result<(),
 }
 
 /// People in a zone as far as this gate knows (every gate's passes it has seen).
-pub fn estimated_occupancy(conn: &Connection, zone: ZoneId) -> Result<Option<u32>, StoreError> {
+pub(crate) fn estimated_occupancy(
+    conn: &Connection,
+    zone: ZoneId,
+) -> Result<Option<u32>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT max(seen_ins - seen_outs, 0) FROM occupancy WHERE zone_id = ?1")?
         .query_row([zone.to_string()], |r| r.get::<_, i64>(0))
@@ -415,8 +527,45 @@ pub(crate) fn access_log_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Access
     Ok(build())
 }
 
+/// One scan by id.
+pub(crate) fn access_log(conn: &Connection, id: &str) -> Result<Option<AccessLog>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {ACCESS_LOG_COLUMNS} FROM access_log WHERE id = ?1"
+    ))?
+    .query_row([id], access_log_from_row)
+    .optional()?
+    .transpose()
+}
+
+/// The next `limit` scans of the scan outbox after position `after_seq`, with their positions,
+/// oldest first.
+pub(crate) fn queued_scans(
+    conn: &Connection,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<(i64, AccessLog)>, StoreError> {
+    let cols = ACCESS_LOG_COLUMNS
+        .split(',')
+        .map(|c| format!("a.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {cols}, o.seq FROM outbox o JOIN access_log a ON a.id = o.scan_id
+         WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![after_seq, limit as i64], |r| {
+        Ok((r.get::<_, i64>(13)?, access_log_from_row(r)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, log) = row?;
+        out.push((seq, log?));
+    }
+    Ok(out)
+}
+
 /// Every scan of a participant this gate knows, its own and other gates'.
-pub fn history(
+pub(crate) fn history(
     conn: &Connection,
     participant: ParticipantId,
 ) -> Result<Vec<AccessLog>, StoreError> {
@@ -432,7 +581,7 @@ pub fn history(
 }
 
 /// This gate's own scans, oldest first (the evidence export).
-pub fn local_scans(conn: &Connection) -> Result<Vec<(AccessLog, bool)>, StoreError> {
+pub(crate) fn local_scans(conn: &Connection) -> Result<Vec<(AccessLog, bool)>, StoreError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {ACCESS_LOG_COLUMNS}, offline_duplicate FROM access_log WHERE local = 1
          ORDER BY corrected_time, id"

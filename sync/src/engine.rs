@@ -3,9 +3,10 @@
 //!
 //! - **Down**: `GET /sync/v1/feed?after=CURSOR`; each page is applied in one transaction together
 //!   with the new cursor, so an interrupted first sync resumes at the last whole page.
-//! - **Up**: `POST /sync/v1/scans` in batches; only the ids the server acknowledged leave the
-//!   outbox, so a lost answer just means the batch is sent again (the server upserts by id).
-//! - **Up, kiosk records**: after the scans, `POST /sync/v1/kiosk` with the kiosk outbox
+//! - **Up**: `POST /sync/v1/scans` in batches from the scan [`Outbox`]; only the ids the server
+//!   acknowledged leave it, so a lost answer just means the batch is sent again (the server
+//!   upserts by id).
+//! - **Up, kiosk records**: after the scans, `POST /sync/v1/kiosk` from the kiosk [`Outbox`]
 //!   (visits and queue tickets, see [`crate::kiosk`]), acknowledged the same way. A refusal
 //!   (the tenant has no `KIOSK_MODE`, an older server) keeps them queued, is noted in the
 //!   store's `kiosk_refused`, and does not stop the round: scans and the feed go on.
@@ -22,7 +23,7 @@ use gatehouse_core::protocol::{
     DeviceReport, FeedPage, KioskAck, KioskReport, KioskUpload, OccupancyCounter, PairRequest,
     PairResponse, ScanUpload, SyncRefusal, UploadAck, SYNC_PREFIX,
 };
-use gatehouse_core::{AccessLog, ScanId, ZoneId};
+use gatehouse_core::{AccessLog, ZoneId};
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -31,7 +32,8 @@ use tokio::sync::{watch, Notify};
 use crate::cache;
 use crate::clock::{offset_from_round_trip, Clock};
 use crate::error::{StoreError, SyncError};
-use crate::kiosk;
+use crate::kiosk::{self, KioskRecord};
+use crate::outbox::{Batch, Outbox};
 use crate::store::{meta, set_meta, Pairing, Store};
 
 /// The version this gate reports to the server.
@@ -265,8 +267,8 @@ impl SyncEngine {
         }
         report.pulled = self.pull(pairing).await?;
         report.cursor = self.store.cursor()?;
-        report.outbox_depth = outbox_depth(&self.store)?;
-        report.kiosk_outbox_depth = kiosk::outbox_depth(&self.store)?;
+        report.outbox_depth = Outbox::Scans.depth(&self.store)?;
+        report.kiosk_outbox_depth = Outbox::Kiosk.depth(&self.store)?;
         report.clock_offset_ms = self.store.clock_offset()?;
         Ok(report)
     }
@@ -309,24 +311,26 @@ impl SyncEngine {
         }
     }
 
-    /// Uploads the outbox in batches; returns (scans acknowledged, of which offline duplicates).
+    /// Uploads the scan outbox in batches; returns (scans acknowledged, of which offline
+    /// duplicates).
     pub async fn push(&mut self, pairing: &Pairing) -> Result<(u64, u64), SyncError> {
         let (mut pushed, mut duplicates) = (0, 0);
         let mut after_seq = 0;
         loop {
-            let (batch, last_seq) = outbox_batch(&self.store, after_seq, self.config.upload_batch)?;
+            let batch: Batch<AccessLog> =
+                Outbox::batch(&self.store, after_seq, self.config.upload_batch)?;
             if batch.is_empty() {
                 return Ok((pushed, duplicates));
             }
-            after_seq = last_seq;
+            after_seq = batch.last_seq;
             let upload = ScanUpload {
-                scans: batch,
+                scans: batch.records().cloned().collect(),
                 occupancy: occupancy_counters(&self.store)?,
                 report: DeviceReport {
                     app_version: APP_VERSION.to_owned(),
                     profile: pairing.profile.clone(),
                     cursor: self.store.cursor()?,
-                    outbox_depth: outbox_depth(&self.store)?,
+                    outbox_depth: Outbox::Scans.depth(&self.store)?,
                     device_time: self.clock.now(),
                 },
             };
@@ -341,7 +345,14 @@ impl SyncEngine {
                 .map_err(SyncError::Offline)?;
             let ack: UploadAck = read_answer(response).await?;
             let offset = offset_from_round_trip(sent, self.clock.now(), ack.server_time);
-            acknowledge(&mut self.store, &ack, offset)?;
+            Outbox::acknowledge_with(&mut self.store, &batch, ack.stored.iter().copied(), |tx| {
+                let mut flag =
+                    tx.prepare_cached("UPDATE access_log SET offline_duplicate = 1 WHERE id = ?1")?;
+                for id in &ack.offline_duplicates {
+                    flag.execute([id.to_string()])?;
+                }
+                set_meta(tx, meta::CLOCK_OFFSET_MS, &offset.to_string())
+            })?;
             pushed += ack.stored.len() as u64;
             duplicates += ack.offline_duplicates.len() as u64;
         }
@@ -358,22 +369,25 @@ impl SyncEngine {
         let mut pushed = 0;
         let mut after_seq = 0;
         loop {
-            let batch = kiosk::outbox_batch(&self.store, after_seq, self.config.upload_batch)?;
+            let batch: Batch<KioskRecord> =
+                Outbox::batch(&self.store, after_seq, self.config.upload_batch)?;
             let announce = mode == "kiosk" && !self.kiosk_announced;
             if batch.is_empty() && (after_seq > 0 || !announce) {
                 return Ok(pushed);
             }
             after_seq = batch.last_seq;
+            let (sessions, tickets) = kiosk::split(&batch);
             let upload = KioskUpload {
-                sessions: batch.sessions.clone(),
-                tickets: batch.tickets.clone(),
                 report: KioskReport {
                     mode: mode.clone(),
                     // What will wait once this batch is acknowledged.
-                    kiosk_outbox_depth: kiosk::outbox_depth(&self.store)?
-                        .saturating_sub((batch.sessions.len() + batch.tickets.len()) as u64),
+                    kiosk_outbox_depth: Outbox::Kiosk
+                        .depth(&self.store)?
+                        .saturating_sub((sessions.len() + tickets.len()) as u64),
                     device_time: self.clock.now(),
                 },
+                sessions,
+                tickets,
             };
             let response = self
                 .http
@@ -385,7 +399,7 @@ impl SyncEngine {
                 .map_err(SyncError::Offline)?;
             let ack: KioskAck = read_answer(response).await?;
             self.kiosk_announced = true;
-            kiosk::acknowledge(&mut self.store, &batch, &ack)?;
+            Outbox::acknowledge(&mut self.store, &batch, kiosk::acknowledged(&ack))?;
             pushed += (ack.sessions.len() + ack.tickets.len()) as u64;
             if batch.is_empty() {
                 return Ok(pushed);
@@ -440,41 +454,6 @@ pub fn apply_page(store: &mut Store, page: &FeedPage, clock_offset: i64) -> Resu
     Ok(())
 }
 
-/// Scans waiting for upload.
-pub fn outbox_depth(store: &Store) -> Result<u64, StoreError> {
-    Ok(store
-        .conn()
-        .prepare_cached("SELECT count(*) FROM outbox")?
-        .query_row([], |r| r.get::<_, i64>(0))? as u64)
-}
-
-/// The next `limit` queued scans after outbox position `after_seq`, with the last position.
-pub fn outbox_batch(
-    store: &Store,
-    after_seq: i64,
-    limit: usize,
-) -> Result<(Vec<AccessLog>, i64), StoreError> {
-    let cols = cache::ACCESS_LOG_COLUMNS
-        .split(',')
-        .map(|c| format!("a.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut stmt = store.conn().prepare_cached(&format!(
-        "SELECT {cols}, o.seq FROM outbox o JOIN access_log a ON a.id = o.scan_id
-         WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2"
-    ))?;
-    let rows = stmt.query_map(rusqlite::params![after_seq, limit as i64], |r| {
-        Ok((cache::access_log_from_row(r)?, r.get::<_, i64>(13)?))
-    })?;
-    let (mut out, mut last) = (Vec::new(), after_seq);
-    for row in rows {
-        let (log, seq) = row?;
-        out.push(log?);
-        last = seq;
-    }
-    Ok((out, last))
-}
-
 /// This device's own monotonic pass counters per zone.
 pub fn occupancy_counters(store: &Store) -> Result<Vec<OccupancyCounter>, StoreError> {
     let mut stmt = store
@@ -497,39 +476,6 @@ pub fn occupancy_counters(store: &Store) -> Result<Vec<OccupancyCounter>, StoreE
         });
     }
     Ok(out)
-}
-
-/// Removes acknowledged scans from the outbox and marks the offline duplicates.
-pub fn acknowledge(
-    store: &mut Store,
-    ack: &UploadAck,
-    clock_offset: i64,
-) -> Result<(), StoreError> {
-    let tx = store
-        .conn_mut()
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    {
-        let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE scan_id = ?1")?;
-        for id in &ack.stored {
-            delete.execute([id.to_string()])?;
-        }
-        let mut flag =
-            tx.prepare_cached("UPDATE access_log SET offline_duplicate = 1 WHERE id = ?1")?;
-        for id in &ack.offline_duplicates {
-            flag.execute([id.to_string()])?;
-        }
-    }
-    set_meta(&tx, meta::CLOCK_OFFSET_MS, &clock_offset.to_string())?;
-    tx.commit()?;
-    Ok(())
-}
-
-/// Whether a scan id is still waiting in the outbox.
-pub fn is_queued(store: &Store, id: ScanId) -> Result<bool, StoreError> {
-    Ok(store
-        .conn()
-        .prepare_cached("SELECT 1 FROM outbox WHERE scan_id = ?1")?
-        .exists([id.to_string()])?)
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! A kiosk's own records: attendees' visits ([`KioskSession`]) and the queue tickets it hands out
-//! ([`QueueTicket`]), kept in the store and queued in a `kiosk_outbox` of their own.
+//! ([`QueueTicket`]), kept in the store and queued in the kiosk [`Outbox`].
 //!
-//! - They leave like scans: the sync engine uploads the outbox after the scans of each round
-//!   (`POST /sync/v1/kiosk`), and a record leaves the outbox only once the server has
-//!   acknowledged it. A dead network, or a server that refuses kiosk records (the tenant has no
+//! - They leave like scans: the sync engine uploads the kiosk outbox after the scans of each
+//!   round (`POST /sync/v1/kiosk`), and a record leaves it only once the server has acknowledged
+//!   it. A dead network, or a server that refuses kiosk records (the tenant has no
 //!   `KIOSK_MODE`), loses nothing.
 //! - A visit changes while the attendee is at the kiosk (checked in, then a badge, then a
-//!   number). Each change raises its `revision` and queues it again; an acknowledgement removes
-//!   the outbox row only if it is still at the revision that was sent, so a change made during an
-//!   upload is sent in the next one.
+//!   number). Each change raises its `revision` and queues it again; the outbox removes an
+//!   acknowledged record only at the revision that was sent, so a change made during an upload
+//!   is sent in the next one.
 //! - None of this touches the scan path: a kiosk's check-in is a scan like any other, and its
 //!   session is written in a transaction of its own after the scan's.
 
@@ -21,15 +21,12 @@ use gatehouse_core::{
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::error::StoreError;
+use crate::outbox::{self, Batch, Entry, Kind, Outbox, Outgoing};
 use crate::store::{get_meta, parse_uuid, set_meta, Pairing, Store};
 
 /// The `meta` key prefix of each desk's last number (the app's key since queue tickets began, so
 /// numbering carries on across the upgrade).
 pub const QUEUE_COUNTER_PREFIX: &str = "app_queue_";
-/// `kiosk_outbox.kind` of a session.
-const SESSION: &str = "session";
-/// `kiosk_outbox.kind` of a queue ticket.
-const TICKET: &str = "ticket";
 
 /// A new visit, not yet stored: [`save_session`] stores it.
 pub fn new_session(
@@ -87,7 +84,12 @@ pub fn save_session(store: &mut Store, session: &mut KioskSession) -> Result<(),
         session.queue_ticket_id.map(|t| t.to_string()),
         session.revision,
     ])?;
-    enqueue(&tx, SESSION, &session.id.to_string(), session.revision)?;
+    outbox::enqueue(
+        &tx,
+        Kind::KioskSession,
+        &session.id.to_string(),
+        session.revision,
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -136,104 +138,62 @@ pub fn issue_queue_ticket(
         ticket.label,
         ticket.issued_at,
     ])?;
-    enqueue(&tx, TICKET, &ticket.id.to_string(), 1)?;
+    outbox::enqueue(&tx, Kind::QueueTicket, &ticket.id.to_string(), 1)?;
     tx.commit()?;
     Ok(ticket)
 }
 
-fn enqueue(conn: &Connection, kind: &str, id: &str, revision: u32) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO kiosk_outbox (kind, record_id, revision) VALUES (?1, ?2, ?3)
-         ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision",
-    )?
-    .execute(params![kind, id, revision])?;
-    Ok(())
+/// A kiosk record as it waits in the kiosk outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KioskRecord {
+    Session(KioskSession),
+    Ticket(QueueTicket),
 }
 
-/// Kiosk records (sessions and tickets) waiting for upload.
-pub fn outbox_depth(store: &Store) -> Result<u64, StoreError> {
-    Ok(store
-        .conn()
-        .prepare_cached("SELECT count(*) FROM kiosk_outbox")?
-        .query_row([], |r| r.get::<_, i64>(0))? as u64)
+/// What the server's acknowledgement names a kiosk record by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KioskRecordId {
+    Session(KioskSessionId),
+    Ticket(QueueTicketId),
 }
 
-/// Whether a session or ticket id is still waiting in the kiosk outbox.
-pub fn is_queued(store: &Store, id: &str) -> Result<bool, StoreError> {
-    Ok(store
-        .conn()
-        .prepare_cached("SELECT 1 FROM kiosk_outbox WHERE record_id = ?1")?
-        .exists([id])?)
-}
+impl Outgoing for KioskRecord {
+    const OUTBOX: Outbox = Outbox::Kiosk;
+    type Id = KioskRecordId;
 
-/// One upload's worth of the kiosk outbox, with what was sent at which revision.
-#[derive(Debug, Clone, Default)]
-pub struct KioskBatch {
-    pub sessions: Vec<KioskSession>,
-    pub tickets: Vec<QueueTicket>,
-    /// The outbox position of the last record in the batch.
-    pub last_seq: i64,
-}
+    fn id(&self) -> KioskRecordId {
+        match self {
+            KioskRecord::Session(s) => KioskRecordId::Session(s.id),
+            KioskRecord::Ticket(t) => KioskRecordId::Ticket(t.id),
+        }
+    }
 
-impl KioskBatch {
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty() && self.tickets.is_empty()
+    fn load(store: &Store, entry: &Entry) -> Result<Option<Self>, StoreError> {
+        let conn = store.conn();
+        Ok(match entry.kind {
+            Kind::KioskSession => session(conn, &entry.id)?.map(KioskRecord::Session),
+            Kind::QueueTicket => ticket(conn, &entry.id)?.map(KioskRecord::Ticket),
+            Kind::Scan => None,
+        })
     }
 }
 
-/// The next `limit` queued kiosk records after outbox position `after_seq`.
-pub fn outbox_batch(store: &Store, after_seq: i64, limit: usize) -> Result<KioskBatch, StoreError> {
-    let conn = store.conn();
-    let queued: Vec<(i64, String, String)> = conn
-        .prepare_cached(
-            "SELECT seq, kind, record_id FROM kiosk_outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?
-        .query_map(params![after_seq, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut batch = KioskBatch {
-        last_seq: after_seq,
-        ..KioskBatch::default()
-    };
-    for (seq, kind, id) in queued {
-        batch.last_seq = seq;
-        match kind.as_str() {
-            SESSION => batch.sessions.extend(session(conn, &id)?),
-            TICKET => batch.tickets.extend(ticket(conn, &id)?),
-            other => {
-                return Err(StoreError::Corrupt {
-                    what: "kiosk outbox kind",
-                    detail: other.to_owned(),
-                })
-            }
+/// The visits and the tickets of a batch, as the upload carries them.
+pub fn split(batch: &Batch<KioskRecord>) -> (Vec<KioskSession>, Vec<QueueTicket>) {
+    let (mut sessions, mut tickets) = (Vec::new(), Vec::new());
+    for record in batch.records() {
+        match record {
+            KioskRecord::Session(s) => sessions.push(s.clone()),
+            KioskRecord::Ticket(t) => tickets.push(t.clone()),
         }
     }
-    Ok(batch)
+    (sessions, tickets)
 }
 
-/// Removes what the server acknowledged from the outbox, unless it changed since it was sent.
-pub fn acknowledge(store: &mut Store, sent: &KioskBatch, ack: &KioskAck) -> Result<(), StoreError> {
-    let tx = store
-        .conn_mut()
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    {
-        let mut delete = tx.prepare_cached(
-            "DELETE FROM kiosk_outbox WHERE kind = ?1 AND record_id = ?2 AND revision = ?3",
-        )?;
-        for s in sent
-            .sessions
-            .iter()
-            .filter(|s| ack.sessions.contains(&s.id))
-        {
-            delete.execute(params![SESSION, s.id.to_string(), s.revision])?;
-        }
-        for t in sent.tickets.iter().filter(|t| ack.tickets.contains(&t.id)) {
-            delete.execute(params![TICKET, t.id.to_string(), 1])?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
+/// The records a kiosk acknowledgement names.
+pub fn acknowledged(ack: &KioskAck) -> impl Iterator<Item = KioskRecordId> + '_ {
+    let sessions = ack.sessions.iter().copied().map(KioskRecordId::Session);
+    sessions.chain(ack.tickets.iter().copied().map(KioskRecordId::Ticket))
 }
 
 const SESSION_COLUMNS: &str = "id, event_id, device_id, participant_id, identified_by, language,

@@ -22,6 +22,7 @@ use gatehouse_core::{AccessLog, Checkpoint, Decision, Millis, Movement, ScanId, 
 use crate::cache;
 use crate::clock::Clock;
 use crate::error::StoreError;
+use crate::outbox::{self, Batch, Entry, Kind, Outbox, Outgoing};
 use crate::store::{Checkpointer, Durability, Pairing, Store};
 
 /// What the person at the gate did, beyond presenting a code.
@@ -100,7 +101,7 @@ impl ScanStation {
 
     /// A checkpoint by name or id, as staff type it.
     pub fn checkpoint(&self, name_or_id: &str) -> Result<Checkpoint, StoreError> {
-        cache::checkpoint(self.store.conn(), name_or_id)
+        self.store.checkpoint(name_or_id)
     }
 
     /// Decides a scan at `checkpoint` and records it durably before returning.
@@ -171,16 +172,47 @@ impl ScanStation {
     }
 }
 
-/// Writes a local scan, its outbox row and the occupancy counters in one transaction: after
+/// Writes a local scan, its outbox entry and the occupancy counters in one transaction: after
 /// `COMMIT` returns, the scan survives a killed process (see [`crate::store`]).
 pub fn record(store: &mut Store, log: &AccessLog) -> Result<(), StoreError> {
     let tx = store
         .conn_mut()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     cache::insert_access_log(&tx, log, true)?;
-    tx.prepare_cached("INSERT INTO outbox (scan_id) VALUES (?1)")?
-        .execute([log.id.to_string()])?;
+    outbox::enqueue(&tx, Kind::Scan, &log.id.to_string(), 1)?;
     cache::count_pass(&tx, log, true)?;
     tx.commit()?;
     Ok(())
+}
+
+impl Outgoing for AccessLog {
+    const OUTBOX: Outbox = Outbox::Scans;
+    type Id = ScanId;
+
+    fn id(&self) -> ScanId {
+        self.id
+    }
+
+    fn load(store: &Store, entry: &Entry) -> Result<Option<Self>, StoreError> {
+        cache::access_log(store.conn(), &entry.id)
+    }
+
+    /// The queue and the scans in one join: the upload path reads thousands at a time.
+    fn read_batch(store: &Store, after_seq: i64, limit: usize) -> Result<Batch<Self>, StoreError> {
+        let mut batch = Batch {
+            items: Vec::new(),
+            last_seq: after_seq,
+        };
+        for (seq, log) in cache::queued_scans(store.conn(), after_seq, limit)? {
+            batch.last_seq = seq;
+            let entry = Entry {
+                seq,
+                kind: Kind::Scan,
+                id: log.id.to_string(),
+                revision: 1,
+            };
+            batch.items.push((entry, log));
+        }
+        Ok(batch)
+    }
 }

@@ -7,8 +7,8 @@ use gatehouse_core::Millis;
 use serde::Serialize;
 
 use crate::cache;
-use crate::engine::{is_queued, outbox_depth};
 use crate::error::StoreError;
+use crate::outbox::Outbox;
 use crate::store::{meta, Store};
 
 /// A checkpoint as `status` lists it.
@@ -45,9 +45,36 @@ pub struct GateStatus {
     pub checkpoints: Vec<CheckpointLine>,
 }
 
+/// Where this device stands with the server: what every status display starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncState {
+    /// Whether the last sync round reached the server.
+    pub online: bool,
+    pub last_sync_at: Option<Millis>,
+    /// Scans waiting for upload.
+    pub outbox_depth: u64,
+    /// Kiosk visits and queue tickets waiting for upload.
+    pub kiosk_outbox_depth: u64,
+    /// Why the server last refused the kiosk records, if it did.
+    pub kiosk_refused: Option<String>,
+    pub last_error: Option<String>,
+}
+
+pub fn sync_state(store: &Store) -> Result<SyncState, StoreError> {
+    let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    Ok(SyncState {
+        online: store.meta(meta::ONLINE)?.as_deref() == Some("1"),
+        last_sync_at: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
+        outbox_depth: Outbox::Scans.depth(store)?,
+        kiosk_outbox_depth: Outbox::Kiosk.depth(store)?,
+        kiosk_refused: non_empty(store.meta(meta::KIOSK_REFUSED)?),
+        last_error: non_empty(store.meta(meta::LAST_ERROR)?),
+    })
+}
+
 pub fn gate_status(store: &Store) -> Result<GateStatus, StoreError> {
     let pairing = store.pairing()?;
-    let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let sync = sync_state(store)?;
     Ok(GateStatus {
         paired: pairing.is_some(),
         revoked: store.meta(meta::REVOKED)?.as_deref() == Some("1"),
@@ -56,14 +83,14 @@ pub fn gate_status(store: &Store) -> Result<GateStatus, StoreError> {
         event_id: pairing.as_ref().map(|p| p.event_id.to_string()),
         event_name: pairing.as_ref().map(|p| p.event_name.clone()),
         server_url: pairing.as_ref().map(|p| p.server_url.clone()),
-        online: store.meta(meta::ONLINE)?.as_deref() == Some("1"),
+        online: sync.online,
         cursor: store.cursor()?,
-        participants: cache::participant_count(store.conn())?,
-        outbox_depth: outbox_depth(store)?,
-        kiosk_outbox_depth: crate::kiosk::outbox_depth(store)?,
-        kiosk_refused: non_empty(store.meta(meta::KIOSK_REFUSED)?),
-        last_sync_at: store.meta(meta::LAST_SYNC_AT)?.and_then(|t| t.parse().ok()),
-        last_error: non_empty(store.meta(meta::LAST_ERROR)?),
+        participants: store.participant_count()?,
+        outbox_depth: sync.outbox_depth,
+        kiosk_outbox_depth: sync.kiosk_outbox_depth,
+        kiosk_refused: sync.kiosk_refused,
+        last_sync_at: sync.last_sync_at,
+        last_error: sync.last_error,
         clock_offset_ms: store.clock_offset()?,
         checkpoints: cache::checkpoints(store.conn())?
             .into_iter()
@@ -112,7 +139,7 @@ pub fn export_logs(store: &Store, out: &Path) -> Result<u64, StoreError> {
             Some(id) => cache::participant_by_id(store.conn(), id)?.map(|p| p.full_name),
             None => None,
         };
-        let uploaded = !is_queued(store, log.id)?;
+        let uploaded = !Outbox::Scans.is_queued(store, &log.id.to_string())?;
         writer
             .write_record([
                 log.id.to_string(),

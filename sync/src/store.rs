@@ -354,12 +354,31 @@ impl Store {
         Ok(conn)
     }
 
-    pub fn conn(&self) -> &Connection {
+    /// The connection, for this crate's modules only: callers outside get named methods
+    /// ([`crate::cache`]'s look-ups, [`crate::kiosk`], [`crate::outbox`]), so the schema can
+    /// change without them.
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    pub fn conn_mut(&mut self) -> &mut Connection {
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// The schema version this store is at (`PRAGMA user_version`): [`MIGRATIONS`]`.len()`
+    /// once opened.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Folds the WAL into the database file now and empties it: the file alone then holds
+    /// every commit (before a copy of it is taken, or a check of what it holds).
+    pub fn fold_wal(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
     }
 
     /// The state directory this store lives in.

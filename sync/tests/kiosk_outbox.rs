@@ -1,13 +1,16 @@
 //! A kiosk's visits and queue tickets in the store: their own outbox beside the scans', revisions
 //! that keep a change made during an upload, and queue numbers that count per desk.
 
-mod common;
-
-use common::*;
 use gatehouse_core::protocol::KioskAck;
 use gatehouse_core::{BadgeOutcome, Identification};
-use gatehouse_sync::engine::outbox_depth;
-use gatehouse_sync::{kiosk, ScanOptions};
+use gatehouse_sync::kiosk::{self, KioskRecord};
+use gatehouse_sync::outbox::Batch;
+use gatehouse_sync::test_support::*;
+use gatehouse_sync::{Outbox, ScanOptions, Store};
+
+fn kiosk_batch(store: &Store, limit: usize) -> Batch<KioskRecord> {
+    Outbox::batch(store, 0, limit).unwrap()
+}
 
 #[test]
 fn a_visit_changed_during_its_upload_stays_queued_at_the_new_revision() {
@@ -27,11 +30,12 @@ fn a_visit_changed_during_its_upload_stays_queued_at_the_new_revision() {
     )
     .unwrap();
     assert_eq!((ticket.number, ticket.label.as_str()), (1, "R-001"));
-    assert_eq!(kiosk::outbox_depth(&store).unwrap(), 2);
+    assert_eq!(Outbox::Kiosk.depth(&store).unwrap(), 2);
 
-    let sent = kiosk::outbox_batch(&store, 0, 100).unwrap();
-    assert_eq!((sent.sessions.len(), sent.tickets.len()), (1, 1));
-    assert_eq!(sent.sessions[0].revision, 1);
+    let sent = kiosk_batch(&store, 100);
+    let (sessions, tickets) = kiosk::split(&sent);
+    assert_eq!((sessions.len(), tickets.len()), (1, 1));
+    assert_eq!(sessions[0].revision, 1);
     // The attendee prints a badge while the upload is on its way.
     visit.badge = Some(BadgeOutcome::Printed);
     kiosk::save_session(&mut store, &mut visit).unwrap();
@@ -40,17 +44,22 @@ fn a_visit_changed_during_its_upload_stays_queued_at_the_new_revision() {
         tickets: vec![ticket.id],
         server_time: NOW,
     };
-    kiosk::acknowledge(&mut store, &sent, &ack).unwrap();
-    assert!(!kiosk::is_queued(&store, &ticket.id.to_string()).unwrap());
-    assert!(kiosk::is_queued(&store, &visit.id.to_string()).unwrap());
+    Outbox::acknowledge(&mut store, &sent, kiosk::acknowledged(&ack)).unwrap();
+    assert!(!Outbox::Kiosk
+        .is_queued(&store, &ticket.id.to_string())
+        .unwrap());
+    assert!(Outbox::Kiosk
+        .is_queued(&store, &visit.id.to_string())
+        .unwrap());
 
-    let next = kiosk::outbox_batch(&store, 0, 100).unwrap();
-    assert_eq!(next.sessions.len(), 1);
-    assert_eq!(next.sessions[0].revision, 2);
-    assert_eq!(next.sessions[0].badge, Some(BadgeOutcome::Printed));
-    assert!(next.tickets.is_empty());
-    kiosk::acknowledge(&mut store, &next, &ack).unwrap();
-    assert_eq!(kiosk::outbox_depth(&store).unwrap(), 0);
+    let next = kiosk_batch(&store, 100);
+    let (sessions, tickets) = kiosk::split(&next);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].revision, 2);
+    assert_eq!(sessions[0].badge, Some(BadgeOutcome::Printed));
+    assert!(tickets.is_empty());
+    Outbox::acknowledge(&mut store, &next, kiosk::acknowledged(&ack)).unwrap();
+    assert_eq!(Outbox::Kiosk.depth(&store).unwrap(), 0);
     assert_eq!(kiosk::sessions(&store).unwrap(), vec![visit]);
 }
 
@@ -61,14 +70,16 @@ fn an_unacknowledged_record_stays_queued() {
     let pairing = store.require_pairing().unwrap();
     let mut visit = kiosk::new_session(&pairing, None, None, NOW);
     kiosk::save_session(&mut store, &mut visit).unwrap();
-    let sent = kiosk::outbox_batch(&store, 0, 100).unwrap();
+    let sent = kiosk_batch(&store, 100);
     let nothing = KioskAck {
         sessions: vec![],
         tickets: vec![],
         server_time: NOW,
     };
-    kiosk::acknowledge(&mut store, &sent, &nothing).unwrap();
-    assert!(kiosk::is_queued(&store, &visit.id.to_string()).unwrap());
+    Outbox::acknowledge(&mut store, &sent, kiosk::acknowledged(&nothing)).unwrap();
+    assert!(Outbox::Kiosk
+        .is_queued(&store, &visit.id.to_string())
+        .unwrap());
 }
 
 #[test]
@@ -88,8 +99,7 @@ fn queue_numbers_count_per_desk_and_carry_on_after_a_restart() {
         assert_eq!((help.number, help.label.as_str()), (1, "HB-001"));
         pairing
     };
-    let mut store =
-        gatehouse_sync::Store::open(dir.path(), gatehouse_sync::Durability::Normal).unwrap();
+    let mut store = Store::open(dir.path(), gatehouse_sync::Durability::Normal).unwrap();
     let fourth =
         kiosk::issue_queue_ticket(&mut store, &pairing, None, "registration", "", NOW).unwrap();
     assert_eq!(fourth.number, 4);
@@ -111,9 +121,9 @@ fn kiosk_records_stay_out_of_the_scan_outbox() {
     visit.scan_id = Some(scan.scan_id());
     visit.verdict = Some(scan.verdict());
     kiosk::save_session(station.store_mut(), &mut visit).unwrap();
-    assert_eq!(outbox_depth(station.store()).unwrap(), 1);
-    assert_eq!(kiosk::outbox_depth(station.store()).unwrap(), 1);
-    let batch = kiosk::outbox_batch(station.store(), 0, 10).unwrap();
-    assert_eq!(batch.sessions[0].scan_id, Some(scan.scan_id()));
-    assert_eq!(batch.sessions[0].outcome(), "checked_in");
+    assert_eq!(Outbox::Scans.depth(station.store()).unwrap(), 1);
+    assert_eq!(Outbox::Kiosk.depth(station.store()).unwrap(), 1);
+    let (sessions, _) = kiosk::split(&kiosk_batch(station.store(), 10));
+    assert_eq!(sessions[0].scan_id, Some(scan.scan_id()));
+    assert_eq!(sessions[0].outcome(), "checked_in");
 }

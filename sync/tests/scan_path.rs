@@ -1,13 +1,17 @@
 //! The scan path on its own, network down: every verdict a gate gives is decided and recorded
 //! from the local store.
 
-mod common;
-
-use common::*;
 use gatehouse_core::protocol::{Change, Presented};
 use gatehouse_core::{AccessLog, DeviceId, Movement, ParticipantStatus, Reason, ScanId, Verdict};
-use gatehouse_sync::engine::{apply_page, outbox_batch, outbox_depth};
-use gatehouse_sync::{read_scanner_line, ScanOptions};
+use gatehouse_sync::engine::apply_page;
+use gatehouse_sync::test_support::*;
+use gatehouse_sync::{read_scanner_line, Outbox, ScanOptions, Store};
+
+/// The scans waiting for upload, oldest first.
+fn queued_scans(store: &Store) -> Vec<AccessLog> {
+    let batch = Outbox::batch::<AccessLog>(store, 0, 10).unwrap();
+    batch.records().cloned().collect()
+}
 use uuid::Uuid;
 
 #[test]
@@ -25,7 +29,7 @@ fn a_valid_badge_is_admitted_and_queued_for_upload() {
     assert_eq!(outcome.participant.as_ref().unwrap().name, "Amina Yusuf");
     assert_eq!(outcome.scan_id().0.get_version_num(), 7);
 
-    let (queued, _) = outbox_batch(&store, 0, 10).unwrap();
+    let queued = queued_scans(&store);
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].id, outcome.scan_id());
     assert_eq!(queued[0].participant_id, Some(p.id));
@@ -161,7 +165,7 @@ fn unreadable_unknown_and_mistyped_codes_are_answered_and_still_recorded() {
         (typo.verdict(), typo.decision.reason),
         (Verdict::Invalid, Reason::BadRegistrationCode)
     );
-    assert_eq!(outbox_depth(&store).unwrap(), 3);
+    assert_eq!(Outbox::Scans.depth(&store).unwrap(), 3);
 }
 
 #[test]
@@ -229,7 +233,7 @@ fn another_gates_admission_from_the_feed_counts_for_anti_passback() {
         .unwrap();
     assert_eq!(outcome.verdict(), Verdict::AlreadyScanned);
     assert_eq!(
-        outbox_depth(&store).unwrap(),
+        Outbox::Scans.depth(&store).unwrap(),
         1,
         "other gates' scans are not re-uploaded"
     );
@@ -340,7 +344,7 @@ fn a_refused_scan_records_no_pass_and_the_export_says_so() {
         "a refusal at the entry is not an entry"
     );
 
-    let (queued, _) = outbox_batch(&store, 0, 10).unwrap();
+    let queued = queued_scans(&store);
     assert_eq!(queued[1].movement, None);
     let out = dir.path().join("evidence.csv");
     gatehouse_sync::status::export_logs(&store, &out).unwrap();
@@ -389,7 +393,7 @@ fn a_genuine_badge_of_someone_not_synced_is_recorded_under_their_id() {
         .unwrap();
     assert_eq!(unknown.verdict(), Verdict::Unknown);
     assert_eq!(unknown.log.participant_id, Some(stranger.id));
-    let (queued, _) = outbox_batch(&store, 0, 10).unwrap();
+    let queued = queued_scans(&store);
     assert_eq!(queued[0].participant_id, Some(stranger.id));
 }
 
@@ -424,14 +428,36 @@ fn scans_reach_the_database_file_itself_without_another_scan_paying_for_it() {
         let store =
             gatehouse_sync::Store::open_file(&file, &key, gatehouse_sync::Durability::Normal)
                 .unwrap();
-        let recorded: i64 = store
-            .conn()
-            .query_row("SELECT count(*) FROM access_log", [], |r| r.get(0))
-            .unwrap();
+        let recorded = store.local_scans().unwrap().len();
         if recorded == 40 || std::time::Instant::now() > deadline {
             break recorded;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert_eq!(recorded, 40, "scans still only in the WAL after 30 s");
+}
+
+#[test]
+fn a_scan_leaves_the_outbox_only_once_the_server_acknowledged_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (participant(1, "Amina Yusuf"), participant(2, "Zoë Ndlovu"));
+    let mut store = paired_store(dir.path(), &[a.clone(), b.clone()]);
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    let none = ScanOptions::default();
+    let first = gate.scan(&payload(&a), &entrance, &none).unwrap();
+    let second = gate.scan(&payload(&b), &entrance, &none).unwrap();
+
+    let sent = Outbox::batch::<AccessLog>(&store, 0, 10).unwrap();
+    assert_eq!(sent.len(), 2);
+    // The answer names only the first scan (the second was lost on the way, say).
+    Outbox::acknowledge(&mut store, &sent, [first.scan_id()]).unwrap();
+    let id = |s: &gatehouse_sync::ScanOutcome| s.scan_id().to_string();
+    assert!(!Outbox::Scans.is_queued(&store, &id(&first)).unwrap());
+    assert!(Outbox::Scans.is_queued(&store, &id(&second)).unwrap());
+    assert_eq!(queued_scans(&store)[0].id, second.scan_id());
+    // Nothing acknowledged: nothing leaves.
+    let again = Outbox::batch::<AccessLog>(&store, 0, 10).unwrap();
+    Outbox::acknowledge(&mut store, &again, []).unwrap();
+    assert_eq!(Outbox::Scans.depth(&store).unwrap(), 1);
 }

@@ -9,7 +9,9 @@ use gatehouse_core::Identification;
 use gatehouse_e2e::Server;
 use gatehouse_sync::status::gate_status;
 use gatehouse_sync::store::meta;
-use gatehouse_sync::{kiosk, Clock, Durability, EngineConfig, ScanOptions, ScanStation, Store};
+use gatehouse_sync::{
+    kiosk, Clock, Durability, EngineConfig, Outbox, ScanOptions, ScanStation, Store,
+};
 use gatehouse_sync::{SyncEngine, SyncError};
 
 const ENTRY: &str = "Main gate entry";
@@ -114,8 +116,8 @@ fn kiosk_visits_and_tickets_wait_out_an_outage_and_a_refusal_then_reach_the_serv
     let (visit_id, ticket_id) = (visit.id.to_string(), ticket.id.to_string());
     let queued = |store: &Store| {
         (
-            kiosk::is_queued(store, &visit_id).unwrap(),
-            kiosk::is_queued(store, &ticket_id).unwrap(),
+            Outbox::Kiosk.is_queued(store, &visit_id).unwrap(),
+            Outbox::Kiosk.is_queued(store, &ticket_id).unwrap(),
         )
     };
     let failed = rt.block_on(engine.sync_once());

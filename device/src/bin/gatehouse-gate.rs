@@ -4,18 +4,23 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use gatehouse_core::protocol::Presented;
 use gatehouse_core::Movement;
-use gatehouse_device::gate::{durability_from_env, parse_direction, timed_scan};
-use gatehouse_sync::{
-    read_scanner_line, Clock, EngineConfig, ScanOptions, ScanStation, Store, SyncEngine,
-};
+use gatehouse_device::frames::Origin;
+use gatehouse_device::gate::{durability_from_env, VerdictLine};
+use gatehouse_device::profile::Mode;
+use gatehouse_device::station::pairing::pair_device;
+use gatehouse_device::station::scanning::{parse_direction, presented, timed_scan};
+use gatehouse_device::station::sync_task::SyncTask;
+use gatehouse_sync::{Clock, EngineConfig, ScanOptions, ScanStation, Store, SyncEngine};
 use serde_json::json;
+
+/// How long a stopping gate waits for the sync round in flight.
+const SYNC_STOP_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -148,7 +153,9 @@ struct Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        let code = if let Some(e) = e.downcast_ref::<gatehouse_sync::StoreError>() {
+        let code = if let Some(e) = e.downcast_ref::<gatehouse_device::station::StationError>() {
+            e.code()
+        } else if let Some(e) = e.downcast_ref::<gatehouse_sync::StoreError>() {
             e.code()
         } else if let Some(e) = e.downcast_ref::<gatehouse_sync::SyncError>() {
             e.code()
@@ -260,11 +267,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             profile,
         } => {
             let mut store = settings.store()?;
-            let paired = runtime()?.block_on(gatehouse_sync::pair(
+            let paired = runtime()?.block_on(pair_device(
                 &mut store,
                 &server,
                 &code,
                 profile,
+                Mode::Gate,
                 settings.clock,
             ))?;
             print(&json!({
@@ -288,15 +296,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let report = rt.block_on(engine.sync_once())?;
                 return print(&report);
             }
+            let task = SyncTask::start(rt.handle(), engine);
             rt.block_on(async move {
-                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-                let engine =
-                    tokio::spawn(engine.run(stop_rx, Arc::new(tokio::sync::Notify::new())));
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => { let _ = stop_tx.send(true); }
-                    _ = terminate() => { let _ = stop_tx.send(true); }
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate() => {}
                 }
-                let _ = tokio::time::timeout(Duration::from_secs(5), engine).await;
+                task.stop(SYNC_STOP_WAIT).await;
             });
             Ok(())
         }
@@ -316,12 +322,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 requested: at.direction,
                 override_reason,
             };
-            print(&timed_scan(
-                &mut station,
-                &presented,
-                &checkpoint,
-                &options,
-            )?)
+            let scan = timed_scan(&mut station, &presented, &checkpoint, &options)?;
+            print(&VerdictLine::new(&scan, &checkpoint))
         }
         Command::Status => print(&gatehouse_sync::status::gate_status(&settings.store()?)?),
         Command::ExportLogs { out } => {
@@ -370,9 +372,7 @@ fn run_gate(
     let checkpoint = station.checkpoint(&at.checkpoint)?;
     let engine = settings.engine(server, interval_ms, EngineConfig::default().page_limit)?;
     let rt = runtime()?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let nudge = Arc::new(tokio::sync::Notify::new());
-    let sync_task = rt.spawn(engine.run(stop_rx, nudge.clone()));
+    let sync = SyncTask::start(rt.handle(), engine);
 
     let options = ScanOptions {
         requested: at.direction,
@@ -390,34 +390,42 @@ fn run_gate(
 
     // A hand scanner's trigger is deliberate: every line is a scan. A camera sees a held badge
     // in frame after frame: camera reads (and scanner lines alongside them) share the debounce.
-    let texts: Box<dyn Iterator<Item = anyhow::Result<String>>> = match source {
+    let reads: Box<dyn Iterator<Item = anyhow::Result<(String, Origin)>>> = match source {
         Some(source) => {
-            let mut scans =
-                ScanLoop::new(gatehouse_device::debounce::Debounce::new(input.debounce_ms));
+            let mut scans = ScanLoop::new(
+                gatehouse_device::debounce::Debounce::new(input.debounce_ms),
+                settings.clock,
+            );
             scans.add_frames(source, gatehouse_device::qr::QrDecoder::default());
             scans.add_wedge(std::io::BufReader::new(std::io::stdin()));
-            Box::new(scans.map(|scan| Ok(scan.text)))
+            Box::new(scans.map(|scan| Ok((scan.text, scan.origin))))
         }
         None => Box::new(
-            gatehouse_device::wedge::WedgeLines::new(std::io::stdin().lock())
-                .map(|line| line.context("cannot read stdin")),
+            gatehouse_device::wedge::WedgeLines::new(std::io::stdin().lock()).map(|line| {
+                line.map(|text| (text, Origin::Wedge))
+                    .context("cannot read stdin")
+            }),
         ),
     };
-    for text in texts {
-        let presented = read_scanner_line(&text?);
-        match timed_scan(&mut station, &presented, &checkpoint, &options) {
-            Ok(verdict) => {
+    for read in reads {
+        let (text, origin) = read?;
+        match timed_scan(
+            &mut station,
+            &presented(&text, origin),
+            &checkpoint,
+            &options,
+        ) {
+            Ok(scan) => {
                 if let Some(speaker) = &speaker {
-                    speaker.play_signal(verdict.signal);
+                    speaker.play_signal(scan.verdict().signal());
                 }
-                print(&verdict)?
+                print(&VerdictLine::new(&scan, &checkpoint))?
             }
             Err(e) => print(&json!({"error": {"code": e.code(), "message": e.to_string()}}))?,
         }
-        nudge.notify_one();
+        sync.nudge();
     }
-    let _ = stop_tx.send(true);
-    let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), sync_task).await });
+    rt.block_on(sync.stop(SYNC_STOP_WAIT));
     if let Some(speaker) = speaker {
         speaker.finish();
     }

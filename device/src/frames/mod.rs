@@ -2,15 +2,17 @@
 //!
 //! The scan loop does not care which: both are a [`FrameSource`]. Tests and demos replay a folder
 //! of images (no camera on a build machine); a gate reads a USB or built-in camera through nokhwa
-//! (cargo feature `camera`, on by default).
+//! (cargo feature `camera`, on by default). A screen's preview taps the loop ([`preview`]).
 
 #[cfg(feature = "camera")]
 pub mod camera;
+pub mod preview;
 pub mod replay;
 pub mod scan_loop;
 
 #[cfg(feature = "camera")]
 pub use camera::{list_cameras, CameraConfig, CameraInfo, CameraSource};
+pub use preview::FrameTap;
 pub use replay::ReplaySource;
 pub use scan_loop::{Origin, Scan, ScanLoop};
 

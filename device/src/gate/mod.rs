@@ -7,12 +7,11 @@
 //! - `GATEHOUSE_GATE_CLOCK_SKEW_MS`: shifts the device clock by this many ms, to play a gate whose
 //!   clock is wrong (tests of the server's time correction).
 
-use std::time::Instant;
-
-use gatehouse_core::protocol::Presented;
 use gatehouse_core::{Checkpoint, Movement, Warning};
-use gatehouse_sync::{Durability, ScanOptions, ScanOutcome, ScanStation, StoreError};
+use gatehouse_sync::Durability;
 use serde::Serialize;
+
+use crate::station::RecordedScan;
 
 /// Environment variable choosing how hard commits are pushed to disk.
 pub const SYNCHRONOUS_ENV: &str = "GATEHOUSE_GATE_SYNCHRONOUS";
@@ -55,48 +54,26 @@ pub struct VerdictLine {
 }
 
 impl VerdictLine {
-    pub fn new(outcome: &ScanOutcome, checkpoint: &Checkpoint, ms: f64) -> Self {
-        let d = &outcome.decision;
+    /// The line of a scan the station recorded at `checkpoint`.
+    pub fn new(scan: &RecordedScan, checkpoint: &Checkpoint) -> Self {
         VerdictLine {
-            verdict: d.verdict.as_str(),
-            reason: d.reason.sentence(),
-            reason_code: d.reason.code(),
-            participant: outcome.participant.as_ref().map(|p| PersonLine {
+            verdict: scan.verdict().as_str(),
+            reason: scan.reason().sentence(),
+            reason_code: scan.reason().code(),
+            participant: scan.participant.as_ref().map(|p| PersonLine {
                 id: p.id.to_string(),
                 name: p.name.clone(),
                 category: p.category.clone(),
                 organisation: p.organisation.clone(),
             }),
-            ms: (ms * 1000.0).round() / 1000.0,
-            scan_id: outcome.scan_id().to_string(),
-            movement: outcome.log.movement.map(Movement::as_str),
-            signal: d.verdict.signal(),
-            warnings: d.warnings.clone(),
+            ms: (scan.ms * 1000.0).round() / 1000.0,
+            scan_id: scan.scan_id().to_string(),
+            movement: scan.movement().map(Movement::as_str),
+            signal: scan.verdict().signal(),
+            warnings: scan.warnings.clone(),
             checkpoint: checkpoint.name.clone(),
-            device_time: outcome.log.device_time,
-            corrected_time: outcome.log.corrected_time,
+            device_time: scan.log.device_time,
+            corrected_time: scan.log.corrected_time,
         }
-    }
-}
-
-/// Scans once and times it, from the presented text to the committed record.
-pub fn timed_scan(
-    station: &mut ScanStation,
-    presented: &Presented,
-    checkpoint: &Checkpoint,
-    options: &ScanOptions,
-) -> Result<VerdictLine, StoreError> {
-    let started = Instant::now();
-    let outcome = station.scan(presented, checkpoint, options)?;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    Ok(VerdictLine::new(&outcome, checkpoint, ms))
-}
-
-/// Reads `in`/`out` (and `entry`/`exit`) as the way through a both-ways checkpoint.
-pub fn parse_direction(s: &str) -> Result<Movement, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "in" | "entry" => Ok(Movement::In),
-        "out" | "exit" => Ok(Movement::Out),
-        other => Err(format!("direction {other:?}: expected \"in\" or \"out\"")),
     }
 }

@@ -1,16 +1,17 @@
-//! A small event every store test starts from: one zone, an entry gate, an exit gate, a both-ways
-//! door, one ticket key and a few participants, applied through the same feed path a real sync uses.
-
-#![allow(dead_code)]
+//! The small event every store and station test starts from: one hall, an entry gate, an exit
+//! gate, a both-ways door, one ticket key and the participants a test names, applied through the
+//! same feed path a real sync uses (no server needed). Feature `test-support`: the tests of this
+//! crate and of `gatehouse-device`'s station share it.
 
 use gatehouse_core::protocol::{Change, FeedEntry, FeedPage, KeyRecord, Presented};
 use gatehouse_core::{
     Checkpoint, CheckpointId, DeviceId, Direction, EventId, EventKeys, Participant, ParticipantId,
     ParticipantStatus, RegistrationCode, TenantId, TicketClaims, TicketKey, Zone, ZoneId,
 };
-use gatehouse_sync::engine::apply_page;
-use gatehouse_sync::{Clock, Durability, Pairing, ScanStation, Store};
 use uuid::Uuid;
+
+use crate::engine::apply_page;
+use crate::{Clock, Durability, Pairing, ScanStation, Store};
 
 pub const TENANT: TenantId = TenantId(Uuid::from_u128(0x7e4a47));
 pub const EVENT: EventId = EventId(Uuid::from_u128(0xe7e47));
@@ -20,14 +21,17 @@ pub const EXIT: CheckpointId = CheckpointId(Uuid::from_u128(0xe2));
 pub const DOOR: CheckpointId = CheckpointId(Uuid::from_u128(0xe3));
 pub const DEVICE: DeviceId = DeviceId(Uuid::from_u128(0xde1));
 pub const KEY_SECRET: [u8; 32] = [0x42; 32];
+/// A moment at the event (2026-09-21), for tickets and records dated by hand.
 pub const NOW: i64 = 1_790_000_000_000;
 
+/// The event's key ring: key 1.
 pub fn keys() -> EventKeys {
     let mut ring = EventKeys::new(TENANT, EVENT);
     ring.insert(TicketKey::new(1, KEY_SECRET));
     ring
 }
 
+/// An approved delegate of the hall, number `n` (their id and registration code follow from it).
 pub fn participant(n: u128, name: &str) -> Participant {
     Participant {
         id: ParticipantId(Uuid::from_u128(0x9000_0000 + n)),
@@ -46,6 +50,7 @@ pub fn participant(n: u128, name: &str) -> Participant {
     }
 }
 
+/// The text of `p`'s badge QR, issued at [`NOW`].
 pub fn ticket(p: &Participant) -> String {
     keys()
         .issue(
@@ -59,6 +64,7 @@ pub fn ticket(p: &Participant) -> String {
         .expect("issue")
 }
 
+/// An active checkpoint into the hall.
 pub fn checkpoint(id: CheckpointId, name: &str, direction: Direction) -> Checkpoint {
     Checkpoint {
         id,
@@ -70,6 +76,7 @@ pub fn checkpoint(id: CheckpointId, name: &str, direction: Direction) -> Checkpo
     }
 }
 
+/// A feed page of `changes` after `from_seq`, the last page.
 pub fn page(from_seq: i64, changes: Vec<Change>) -> FeedPage {
     let entries: Vec<FeedEntry> = changes
         .into_iter()
@@ -89,6 +96,8 @@ pub fn page(from_seq: i64, changes: Vec<Change>) -> FeedPage {
     }
 }
 
+/// The event as the feed brings it: the hall ("Plenary hall", 1,000 places), "Main entrance",
+/// "Main exit", "Side door", key 1, then `people`.
 pub fn event_changes(people: &[Participant]) -> Vec<Change> {
     let mut changes = vec![
         Change::Zone(Zone {
@@ -111,11 +120,12 @@ pub fn event_changes(people: &[Participant]) -> Vec<Change> {
     changes
 }
 
-/// A paired store in `dir` holding the event and `people`.
+/// A store in `dir`, paired as "Gate A" to the event "Summit", holding the event and `people`.
 pub fn paired_store(dir: &std::path::Path, people: &[Participant]) -> Store {
     paired_store_as(dir, people, DEVICE)
 }
 
+/// [`paired_store`] for another device.
 pub fn paired_store_as(dir: &std::path::Path, people: &[Participant], device: DeviceId) -> Store {
     let mut store = Store::open(dir, Durability::Normal).expect("open store");
     store
@@ -134,10 +144,12 @@ pub fn paired_store_as(dir: &std::path::Path, people: &[Participant], device: De
     store
 }
 
+/// A scan station on the store in `dir`.
 pub fn station(dir: &std::path::Path) -> ScanStation {
     ScanStation::open(dir, Durability::Normal, Clock::system()).expect("station")
 }
 
+/// `p`'s badge, presented to a camera.
 pub fn payload(p: &Participant) -> Presented {
     Presented::Payload(ticket(p))
 }

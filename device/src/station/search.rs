@@ -1,25 +1,40 @@
-//! Search by name, organisation or registration code over the participants the gate has cached.
+//! Search by name, organisation or registration code over the participants the device has
+//! cached, and the kiosk's "find me by name and date of birth".
 //!
-//! gatehouse-sync indexes participants by id and by code only; the UI's "search by name" needs
-//! case- and accent-insensitive word-prefix matching in well under 50 ms at 100,000 people, so
-//! this module keeps a folded copy of the names in memory and rebuilds it when the sync cursor
-//! moves (a new feed page may have changed anyone).
+//! The store indexes participants by id and by code only; a search by name needs case- and
+//! accent-insensitive word-prefix matching in well under 50 ms at 100,000 people, so this module
+//! keeps a folded copy of the store's [directory](gatehouse_sync::Store::directory) in memory and
+//! rebuilds it when the directory's version (feed cursor, participant count) moves.
+//!
+//! Ranking, best first: the exact registration code, the exact name, a name that starts with the
+//! query, every query word starting a word of the name, then of the name or organisation, then
+//! the start of a code; ties by name. A kiosk's find lists only name matches whose birth check
+//! agrees with the date typed: a name alone shows nobody, nor does someone whose date of birth
+//! the server does not know.
 
-use gatehouse_core::birth_check;
-use rusqlite::Connection;
-use serde::Serialize;
+use gatehouse_core::{birth_check, ParticipantId, ParticipantStatus};
+use gatehouse_sync::cache::DirectoryEntry;
+use gatehouse_sync::Store;
 use unicode_normalization::UnicodeNormalization;
 
-/// One participant as the search list shows it (`SearchHit` in `ui/src/backend.ts`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+use super::{lock, Station, StationError};
+
+/// Most people a search lists.
+pub const MAX_SHOWN: usize = 200;
+/// Most people a kiosk's name and date of birth search lists.
+pub const KIOSK_FIND_SHOWN: usize = 20;
+/// The shortest name a kiosk searches for.
+const KIOSK_FIND_MIN_CHARS: usize = 2;
+
+/// One participant as a search list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
-    pub id: String,
+    pub id: ParticipantId,
     pub name: String,
     pub category: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation: Option<String>,
     pub registration_code: String,
-    pub status: String,
+    pub status: ParticipantStatus,
 }
 
 #[derive(Debug, Clone)]
@@ -73,31 +88,14 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    /// Rebuilds from the store when `version` (sync cursor, participant count) moved.
-    pub fn refresh(&mut self, conn: &Connection, version: (i64, u64)) -> rusqlite::Result<()> {
+    /// Rebuilds from the store's directory when it has moved since the last build.
+    pub fn refresh(&mut self, store: &Store) -> Result<(), gatehouse_sync::StoreError> {
+        let version = store.directory_version()?;
         if self.built_for == Some(version) {
             return Ok(());
         }
-        let mut stmt = conn.prepare(
-            "SELECT id, full_name, organisation, category, registration_code, status, birth_check
-             FROM participants",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let hit = SearchHit {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                organisation: r.get::<_, Option<String>>(2)?.filter(|o| !o.is_empty()),
-                category: r.get(3)?,
-                registration_code: r.get(4)?,
-                status: r.get(5)?,
-            };
-            Ok((hit, r.get::<_, Option<String>>(6)?))
-        })?;
-        let mut hits = Vec::new();
-        for row in rows {
-            hits.push(row?);
-        }
-        self.set_with_birth_checks(hits);
+        let entries = store.directory()?;
+        self.set_with_birth_checks(entries.into_iter().map(hit_of).collect());
         self.built_for = Some(version);
         Ok(())
     }
@@ -141,13 +139,7 @@ impl SearchIndex {
                 let Some(check) = &e.birth_check else {
                     return false;
                 };
-                let typed = e
-                    .hit
-                    .id
-                    .parse()
-                    .ok()
-                    .and_then(|id| birth_check(id, date_of_birth));
-                typed.as_deref() == Some(check.as_str())
+                birth_check(e.hit.id, date_of_birth).as_deref() == Some(check.as_str())
             },
             limit,
         )
@@ -207,57 +199,108 @@ impl SearchIndex {
     }
 }
 
+/// A directory entry as a search hit, with its birth check.
+fn hit_of(entry: DirectoryEntry) -> (SearchHit, Option<String>) {
+    let hit = SearchHit {
+        id: entry.id,
+        name: entry.full_name,
+        category: entry.category,
+        organisation: entry.organisation,
+        registration_code: entry.registration_code,
+        status: entry.status,
+    };
+    (hit, entry.birth_check)
+}
+
+impl Station {
+    /// Participants by name, organisation or code from the device cache, best first, at most
+    /// `limit` (and never more than [`MAX_SHOWN`]).
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StationError> {
+        Ok(self.search_index()?.search(query, limit.min(MAX_SHOWN)))
+    }
+
+    /// The attendee finds themselves by name and date of birth: the name search's best matches
+    /// whose [`birth_check`] agrees with the date typed (ISO, `1990-04-25`). A name alone
+    /// lists nobody (a kiosk must not show who is registered), nor does a participant whose date
+    /// of birth the server does not know: the kiosk then sends the attendee to the help desk.
+    pub fn kiosk_find(
+        &self,
+        name: &str,
+        date_of_birth: &str,
+    ) -> Result<Vec<SearchHit>, StationError> {
+        let dob = date_of_birth.trim();
+        if !gatehouse_core::is_iso_date(dob) {
+            return Err(StationError::BadDateOfBirth(dob.to_owned()));
+        }
+        if name.trim().chars().count() < KIOSK_FIND_MIN_CHARS {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .search_index()?
+            .search_born(name, dob, KIOSK_FIND_SHOWN))
+    }
+
+    /// The search index, brought up to date with the device cache.
+    fn search_index(&self) -> Result<std::sync::MutexGuard<'_, SearchIndex>, StationError> {
+        let post = self.post();
+        let store = post.scanner()?.store();
+        let mut index = lock(&self.search);
+        index.refresh(store)?;
+        Ok(index)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn person(id: &str, name: &str, org: Option<&str>, code: &str) -> SearchHit {
+    fn person(id: u128, name: &str, org: Option<&str>, code: &str) -> SearchHit {
         SearchHit {
-            id: id.into(),
+            id: ParticipantId(uuid::Uuid::from_u128(id)),
             name: name.into(),
             category: "delegate".into(),
             organisation: org.map(str::to_owned),
             registration_code: code.into(),
-            status: "approved".into(),
+            status: ParticipantStatus::Approved,
         }
     }
 
     fn index() -> SearchIndex {
         let mut index = SearchIndex::default();
         index.set(vec![
-            person("1", "Zoë Ndlovu", Some("Ministry of Health"), "ABCD-2345"),
-            person("2", "Zola Mbeki", None, "EFGH-6789"),
-            person("3", "Amina Zoellner", Some("Red Crescent"), "JKLM-2468"),
-            person("4", "Élodie Martin", Some("Zoetis"), "NPQR-1357"),
+            person(1, "Zoë Ndlovu", Some("Ministry of Health"), "ABCD-2345"),
+            person(2, "Zola Mbeki", None, "EFGH-6789"),
+            person(3, "Amina Zoellner", Some("Red Crescent"), "JKLM-2468"),
+            person(4, "Élodie Martin", Some("Zoetis"), "NPQR-1357"),
         ]);
         index
     }
 
-    fn ids(hits: &[SearchHit]) -> Vec<&str> {
-        hits.iter().map(|h| h.id.as_str()).collect()
+    fn ids(hits: &[SearchHit]) -> Vec<u128> {
+        hits.iter().map(|h| h.id.0.as_u128()).collect()
     }
 
     #[test]
     fn accents_and_case_do_not_matter() {
-        assert_eq!(ids(&index().search("zoe ndlovu", 10)), ["1"]);
-        assert_eq!(ids(&index().search("ELODIE", 10)), ["4"]);
+        assert_eq!(ids(&index().search("zoe ndlovu", 10)), [1]);
+        assert_eq!(ids(&index().search("ELODIE", 10)), [4]);
     }
 
     #[test]
     fn a_name_start_ranks_before_a_later_word_and_an_organisation() {
-        assert_eq!(ids(&index().search("zo", 10)), ["1", "2", "3", "4"]);
+        assert_eq!(ids(&index().search("zo", 10)), [1, 2, 3, 4]);
     }
 
     #[test]
     fn every_word_of_the_query_must_match() {
-        assert_eq!(ids(&index().search("amina zoe", 10)), ["3"]);
+        assert_eq!(ids(&index().search("amina zoe", 10)), [3]);
         assert!(index().search("amina ndlovu", 10).is_empty());
     }
 
     #[test]
     fn a_registration_code_finds_its_holder_with_or_without_the_dash() {
-        assert_eq!(ids(&index().search("efgh6789", 10)), ["2"]);
-        assert_eq!(ids(&index().search("JKLM-2468", 10)), ["3"]);
+        assert_eq!(ids(&index().search("efgh6789", 10)), [2]);
+        assert_eq!(ids(&index().search("JKLM-2468", 10)), [3]);
     }
 
     #[test]
@@ -268,6 +311,6 @@ mod tests {
 
     #[test]
     fn organisation_words_match() {
-        assert_eq!(ids(&index().search("red cres", 10)), ["3"]);
+        assert_eq!(ids(&index().search("red cres", 10)), [3]);
     }
 }

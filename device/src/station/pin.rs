@@ -1,8 +1,18 @@
-//! Wrong-PIN throttling for the kiosk's admin exit: a kiosk stands in a public hall, so guessing
-//! the PIN must be slow. After [`FREE_TRIES`] wrong PINs in a row, each further try waits for a
-//! lock that doubles per failure (capped at [`MAX_LOCK_MS`]); a right PIN clears the count.
+//! The kiosk's admin PIN: the only way out of kiosk mode.
+//!
+//! States: **locked in** (kiosk mode) → a right PIN **unlocks** the door once → leaving kiosk
+//! mode closes the visit in progress and makes the device a gate until restart. A kiosk stands
+//! in a public hall, so guessing must be slow: after [`FREE_TRIES`] wrong PINs in a row, each
+//! further try waits for a lock that doubles per failure (capped at [`MAX_LOCK_MS`]), during
+//! which even the right PIN is not checked; a right PIN clears the count. A profile without a
+//! PIN hash accepts no PIN. Times are the station's clock.
+
+use std::sync::atomic::Ordering;
 
 use gatehouse_core::Millis;
+
+use super::{lock, Station, StationError};
+use crate::profile::Mode;
 
 /// Wrong PINs allowed before the lock starts.
 pub const FREE_TRIES: u32 = 3;
@@ -47,6 +57,36 @@ impl PinGuard {
             self.locked_until = now + lock;
         }
         PinAnswer::Refused
+    }
+}
+
+impl Station {
+    /// Whether `pin` opens the kiosk's admin door (slowly: argon2 takes tens of ms, call it off
+    /// a UI thread). Too many wrong PINs lock the door for a while: `pin_locked`.
+    pub fn verify_admin_pin(&self, pin: &str) -> Result<bool, StationError> {
+        let profile = self.profile();
+        let now = self.clock.now();
+        match lock(&self.pins).attempt(now, || profile.verify_pin(pin)) {
+            PinAnswer::Accepted => {
+                self.kiosk_unlocked.store(true, Ordering::SeqCst);
+                Ok(true)
+            }
+            PinAnswer::Refused => Ok(false),
+            PinAnswer::LockedUntil(until) => {
+                Err(StationError::PinLocked(((until - now) / 1000).max(1)))
+            }
+        }
+    }
+
+    /// Leaves kiosk mode after a verified PIN (once per PIN): the last visit ends and the
+    /// device is a gate from now on. A window unlocks itself after this.
+    pub fn exit_kiosk(&self) -> Result<(), StationError> {
+        if !self.kiosk_unlocked.swap(false, Ordering::SeqCst) {
+            return Err(StationError::PinRequired);
+        }
+        self.close_visits();
+        self.post().mode = Mode::Gate;
+        Ok(())
     }
 }
 
