@@ -104,6 +104,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_dashboard.sql")),
     (5, include_str!("../migrations/sqlite/0005_rest_api.sql")),
     (6, include_str!("../migrations/sqlite/0006_kiosk.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_tenant_scoped_ids.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -112,6 +116,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_dashboard.sql")),
     (5, include_str!("../migrations/postgres/0005_rest_api.sql")),
     (6, include_str!("../migrations/postgres/0006_kiosk.sql")),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_tenant_scoped_ids.sql"),
+    ),
 ];
 
 /// A connection to the platform's database.
