@@ -93,7 +93,9 @@ pub struct FeedPage {
     pub server_time: Millis,
 }
 
-/// A device's monotonic counts of passes through one zone since pairing.
+/// A device's monotonic counts of passes through one zone since pairing. The server refuses an
+/// upload whose counter exceeds ten million passes (`422 counter_out_of_range`): no gate makes
+/// that many, and sums of such counters could overflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OccupancyCounter {
     pub zone_id: ZoneId,
@@ -106,9 +108,11 @@ pub struct OccupancyCounter {
 pub struct DeviceReport {
     pub app_version: String,
     pub profile: Option<String>,
+    /// The feed cursor the device has reached: 0 or more (`422 bad_report` otherwise).
     pub cursor: i64,
     pub outbox_depth: u64,
-    /// The device's clock when it sent this, to measure lag and skew.
+    /// The device's clock when it sent this, to measure lag and skew. Like every device time,
+    /// Unix ms from 0 to the end of year 9999 (`422 bad_time` otherwise).
     pub device_time: Millis,
 }
 
@@ -120,8 +124,9 @@ pub struct ScanUpload {
     pub report: DeviceReport,
 }
 
-/// The server's answer to an upload: every id it now holds (new or already known). The device
-/// deletes exactly these from its outbox.
+/// The server's answer to an upload: every id it now holds as this device's scan (new or already
+/// known). The device deletes exactly these from its outbox; an id that another device or an
+/// integrator of the tenant already used is left out, and the device keeps that scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadAck {
     pub stored: Vec<crate::domain::ScanId>,
@@ -149,8 +154,9 @@ pub struct KioskUpload {
     pub report: KioskReport,
 }
 
-/// The server's answer to a kiosk upload: every id it now holds. The device deletes exactly these
-/// (at the revision it sent) from its outbox.
+/// The server's answer to a kiosk upload: every id it now holds as this kiosk's record. The device
+/// deletes exactly these (at the revision it sent) from its outbox; an id another kiosk of the
+/// tenant already used is left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KioskAck {
     pub sessions: Vec<crate::domain::KioskSessionId>,
@@ -177,7 +183,9 @@ pub enum Presented {
 }
 
 /// `POST /sync/v1/scan`: a device in online mode asks the server to decide (the same
-/// [`crate::decide`]); the server records the scan under `scan_id` exactly once.
+/// [`crate::decide`]); the server records the scan under `scan_id` exactly once. The same request
+/// again (a retry; `device_time` may differ) answers the first verdict; a different request under
+/// that id is refused with `422 scan_id_in_use`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnlineScanRequest {
     pub scan_id: crate::domain::ScanId,

@@ -20,6 +20,7 @@ on_both_backends!(
     kiosk_mode_off_refuses_uploads_until_it_is_switched_on,
     uploads_that_name_another_event_are_refused_whole,
     each_tenant_sees_only_its_own_kiosk_records,
+    ids_used_elsewhere_are_stored_for_us_or_not_acknowledged,
 );
 
 async fn set_kiosk_mode(s: &Server, on: bool) {
@@ -218,41 +219,23 @@ async fn each_tenant_sees_only_its_own_kiosk_records(backend: Backend) {
     )
     .await;
 
-    // Another organisation with a paired kiosk of its own.
-    let (tenant, event, device) = (
-        uuid::Uuid::now_v7(),
-        uuid::Uuid::now_v7(),
-        uuid::Uuid::now_v7(),
-    );
-    let token = format!("other-kiosk-token-{}", uuid::Uuid::new_v4());
-    let token_hash = token_digest(&token);
-    s.operator_sql(&format!(
-            "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
-             INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'KIOSK_MODE', 1);
-             INSERT INTO events (id, tenant_id, name, starts_at, ends_at, time_zone, created_at)
-               VALUES ('{event}', '{tenant}', 'Other summit', 0, 1, 'UTC', 0);
-             INSERT INTO devices (id, tenant_id, event_id, name, token_hash, paired_at, created_at)
-               VALUES ('{device}', '{tenant}', '{event}', 'Other kiosk', '{token_hash}', 0, 0);"
-        ),
-    )
-    .await;
-    let other = PairResponse {
-        device_id: gatehouse_core::DeviceId(device),
-        device_name: "Other kiosk".into(),
-        device_token: token.clone(),
-        tenant_id: gatehouse_core::TenantId(tenant),
-        event_id: EventId(event),
-        event_name: "Other summit".into(),
-        server_time: 0,
-    };
+    let other = other_tenants_kiosk(&s).await;
+    let (tenant, token) = (other.tenant_id, other.device_token.clone());
     let mut theirs = visit(&other, ticket(&demo, approved));
     theirs.participant_id = None;
-    // The same id as our visit, at a higher revision: it must not touch our row.
+    // The same id as our visit, at a higher revision: it must not touch our row, and it is
+    // stored as theirs.
     let mut clash = theirs.clone();
     clash.id = ours.id;
     clash.revision = 9;
     clash.language = Some("ar".into());
-    accepted(&s, &token, &upload_of(vec![theirs.clone(), clash], vec![])).await;
+    let ack = accepted(
+        &s,
+        &token,
+        &upload_of(vec![theirs.clone(), clash.clone()], vec![]),
+    )
+    .await;
+    assert_eq!(ack.sessions, vec![theirs.id, clash.id]);
 
     let admin = s.admin_session().await;
     let (_, sessions) = admin_get(&s, &admin, "/admin/v1/kiosk/sessions").await;
@@ -274,7 +257,113 @@ async fn each_tenant_sees_only_its_own_kiosk_records(backend: Backend) {
             "SELECT count(*) FROM kiosk_sessions WHERE tenant_id = '{tenant}'"
         ))
         .await,
-        1,
-        "their own visit is stored under their tenant"
+        2,
+        "their own visits are stored under their tenant"
+    );
+}
+
+/// A kiosk of another organisation, paired to an event of its own (made as an operator would).
+async fn other_tenants_kiosk(s: &Server) -> PairResponse {
+    let (tenant, event, device) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    let token = format!("other-kiosk-token-{}", uuid::Uuid::new_v4());
+    let token_hash = token_digest(&token);
+    s.operator_sql(&format!(
+            "INSERT INTO tenants (id, name, slug, created_at) VALUES ('{tenant}', 'Other', 'other', 0);
+             INSERT INTO tenant_features (tenant_id, flag, enabled) VALUES ('{tenant}', 'KIOSK_MODE', 1);
+             INSERT INTO events (id, tenant_id, name, starts_at, ends_at, time_zone, created_at)
+               VALUES ('{event}', '{tenant}', 'Other summit', 0, 1, 'UTC', 0);
+             INSERT INTO devices (id, tenant_id, event_id, name, token_hash, paired_at, created_at)
+               VALUES ('{device}', '{tenant}', '{event}', 'Other kiosk', '{token_hash}', 0, 0);"
+        ),
+    )
+    .await;
+    PairResponse {
+        device_id: gatehouse_core::DeviceId(device),
+        device_name: "Other kiosk".into(),
+        device_token: token,
+        tenant_id: gatehouse_core::TenantId(tenant),
+        event_id: EventId(event),
+        event_name: "Other summit".into(),
+        server_time: 0,
+    }
+}
+
+async fn ids_used_elsewhere_are_stored_for_us_or_not_acknowledged(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let demo = s.demo_json();
+    let (kiosk, second_kiosk) = s.pair_demo_devices().await;
+
+    // Another organisation's kiosk used the ids first.
+    let other = other_tenants_kiosk(&s).await;
+    let mut theirs = visit(&other, ticket(&demo, approved));
+    theirs.participant_id = None;
+    let their_ticket = queue_ticket(&other, &theirs, 1);
+    accepted(
+        &s,
+        &other.device_token,
+        &upload_of(vec![theirs.clone()], vec![their_ticket.clone()]),
+    )
+    .await;
+
+    // Our kiosk's visit and ticket under the same ids are ours: stored, listed, acknowledged.
+    let mut ours = visit(&kiosk, ticket(&demo, approved));
+    ours.id = theirs.id;
+    let mut our_ticket = queue_ticket(&kiosk, &ours, 7);
+    our_ticket.id = their_ticket.id;
+    ours.queue_ticket_id = Some(our_ticket.id);
+    let ack = accepted(
+        &s,
+        &kiosk.device_token,
+        &upload_of(vec![ours.clone()], vec![our_ticket.clone()]),
+    )
+    .await;
+    assert_eq!(
+        (ack.sessions, ack.tickets),
+        (vec![ours.id], vec![our_ticket.id])
+    );
+    let admin = s.admin_session().await;
+    let (_, sessions) = admin_get(&s, &admin, "/admin/v1/kiosk/sessions").await;
+    let listed = sessions["sessions"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{sessions}");
+    assert_eq!(listed[0]["id"], ours.id.to_string());
+    assert_eq!(listed[0]["device_id"], kiosk.device_id.to_string());
+    assert_eq!(listed[0]["queue_ticket"], our_ticket.label);
+    let (_, queue) = admin_get(&s, &admin, "/admin/v1/kiosk/queue").await;
+    assert_eq!(
+        queue["waiting"][0]["id"],
+        our_ticket.id.to_string(),
+        "{queue}"
+    );
+    assert_eq!(
+        queue["waiting"][0]["device_id"],
+        kiosk.device_id.to_string()
+    );
+
+    // Our second kiosk reusing the first one's ids stores nothing, so it is acknowledged
+    // nothing: it keeps its records instead of deleting what the server never held.
+    let mut copy = visit(&second_kiosk, ticket(&demo, approved));
+    copy.id = ours.id;
+    copy.revision = 5;
+    let mut copied_ticket = queue_ticket(&second_kiosk, &copy, 9);
+    copied_ticket.id = our_ticket.id;
+    let ack = accepted(
+        &s,
+        &second_kiosk.device_token,
+        &upload_of(vec![copy], vec![copied_ticket]),
+    )
+    .await;
+    assert!(ack.sessions.is_empty() && ack.tickets.is_empty(), "{ack:?}");
+    let (_, sessions) = admin_get(&s, &admin, "/admin/v1/kiosk/sessions").await;
+    assert_eq!(
+        sessions["sessions"][0]["revision"], 1,
+        "the first kiosk's visit is untouched"
+    );
+    assert_eq!(
+        sessions["sessions"][0]["device_id"],
+        kiosk.device_id.to_string()
     );
 }

@@ -1,12 +1,13 @@
 //! Access logs: every scan, as the device or the server decided it. A scan's id is made by the
 //! device (UUIDv7), and inserting an id that exists changes nothing, so uploads can be retried,
-//! repeated and reordered. Besides the device's own `device_time` and `corrected_time`, each row
+//! repeated and reordered. Ids are unique per tenant (the key is `(tenant_id, id)`): another
+//! tenant's scan never hides one of ours. Besides the device's own `device_time` and `corrected_time`, each row
 //! has a `server_time`: the device time shifted by the device's clock offset measured at upload,
 //! which is the order the server reasons in (history, offline duplicates, filters).
 
 use gatehouse_core::decide::PastScan;
 use gatehouse_core::{
-    AccessLog, CheckpointId, EventId, Movement, ParticipantId, Reason, TenantId, Verdict,
+    AccessLog, CheckpointId, DeviceId, EventId, Movement, ParticipantId, Reason, TenantId, Verdict,
 };
 use serde::Serialize;
 use sqlx::{Decode, Row, Type};
@@ -48,10 +49,15 @@ pub struct StoredScan {
     pub source: String,
     /// A second admission of the same badge into the same zone by another gate while offline.
     pub offline_duplicate: bool,
+    /// For a scan decided on the server, the digest of the request that made it: asking again
+    /// under its id is a retry only with the same digest. `None` for uploaded scans.
+    #[serde(skip)]
+    pub request_digest: Option<String>,
 }
 
 const COLUMNS: &str = "id, event_id, checkpoint_id, zone_id, device_id, participant_id, credential_seq, movement, \
-     verdict, reason, override_reason, device_time, corrected_time, server_time, received_at, source, offline_duplicate";
+     verdict, reason, override_reason, device_time, corrected_time, server_time, received_at, source, offline_duplicate, \
+     request_digest";
 
 fn from_row<'r, R>(r: &'r R) -> Result<StoredScan, sqlx::Error>
 where
@@ -95,10 +101,13 @@ where
         received_at: r.try_get(14)?,
         source: r.try_get(15)?,
         offline_duplicate: dup != 0,
+        request_digest: r.try_get(17)?,
     })
 }
 
-/// Stores a scan unless its id is already known. Returns whether it was new.
+/// Stores a scan decided on the server unless the tenant already holds its id, with the digest
+/// of the request that made it. Returns whether it was new.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     tx: &mut Tx,
     tenant: TenantId,
@@ -106,13 +115,14 @@ pub async fn insert(
     server_time: i64,
     received_at: i64,
     source: Source,
+    request_digest: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = exec_tx!(tx, c => sqlx::query(
         "INSERT INTO access_logs (id, tenant_id, event_id, checkpoint_id, zone_id, device_id, participant_id, \
          credential_seq, movement, verdict, reason, override_reason, device_time, corrected_time, server_time, \
-         received_at, source, offline_duplicate) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0) \
-         ON CONFLICT (id) DO NOTHING",
+         received_at, source, offline_duplicate, request_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18) \
+         ON CONFLICT (tenant_id, id) DO NOTHING",
     )
     .bind(log.id.to_string())
     .bind(tenant.to_string())
@@ -131,6 +141,7 @@ pub async fn insert(
     .bind(server_time)
     .bind(received_at)
     .bind(source.as_str())
+    .bind(request_digest)
     .execute(c)
     .await)?;
     Ok(done == 1)
@@ -310,8 +321,8 @@ const INSERT_CHUNK: usize = 500;
 /// Participants per `IN (...)` list.
 const LOOKUP_CHUNK: usize = 500;
 
-/// Stores a batch of scans of one event, skipping ids already known. Returns the ids that were
-/// new. `scans` pairs each log with its server time.
+/// Stores a batch of scans of one event, skipping ids the tenant already holds. Returns the ids
+/// that were new. `scans` pairs each log with its server time.
 pub async fn insert_many(
     tx: &mut Tx,
     tenant: TenantId,
@@ -348,12 +359,43 @@ pub async fn insert_many(
                     .push_bind(source.as_str())
                     .push_bind(0i64);
             });
-            qb.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
+            qb.push(" ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id");
             qb.build_query_as::<(String,)>().fetch_all(c).await
         })?;
         fresh.extend(rows.into_iter().map(|(id,)| id));
     }
     Ok(fresh)
+}
+
+/// Of `ids`, those the tenant holds as scans `device` made at `event`: what an upload of that
+/// device may acknowledge as stored.
+pub async fn held_by_device(
+    tx: &mut Tx,
+    tenant: TenantId,
+    event: EventId,
+    device: DeviceId,
+    ids: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let mut held = std::collections::HashSet::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(String,)> = on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id FROM access_logs WHERE tenant_id = ");
+            qb.push_bind(tenant.to_string())
+                .push(" AND event_id = ")
+                .push_bind(event.to_string())
+                .push(" AND device_id = ")
+                .push_bind(device.to_string())
+                .push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            qb.push(")");
+            qb.build_query_as::<(String,)>().fetch_all(c).await
+        })?;
+        held.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(held)
 }
 
 /// The admitted passes of several people at this event, grouped by (participant, zone), each

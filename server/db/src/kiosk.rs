@@ -3,14 +3,18 @@
 //!
 //! Ids are made on the kiosk (UUIDv7), so an upload can be repeated: a visit is upserted and
 //! keeps the highest `revision` the kiosk sent; a ticket is inserted once and its desk status
-//! (`waiting`, `served`, `cancelled`) belongs to the server from then on. An id that is already
-//! another tenant's or another device's row is left alone.
+//! (`waiting`, `served`, `cancelled`) belongs to the server from then on. Ids are unique per
+//! tenant (the keys are `(tenant_id, id)`), so another tenant's row never hides one of ours; an id
+//! that is already another device's row of the tenant is left alone, and [`held_by_device`] tells
+//! the upload which ids it may acknowledge.
+
+use std::collections::HashSet;
 
 use gatehouse_core::{DeviceId, EventId, KioskSession, QueueTicket, QueueTicketId, TenantId};
 use serde::Serialize;
 use sqlx::{Decode, Row, Type};
 
-use super::{exec_tx, on_pool, parse_id, Db, Tx};
+use super::{exec_tx, on_pool, on_tx, parse_id, Db, Tx};
 
 /// A queue ticket's place at its desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,14 +59,13 @@ pub async fn upsert_sessions(
              identified_by, language, started_at, ended_at, scan_id, verdict, outcome, badge, \
              queue_ticket_id, revision, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-             ON CONFLICT (id) DO UPDATE SET participant_id = excluded.participant_id, \
+             ON CONFLICT (tenant_id, id) DO UPDATE SET participant_id = excluded.participant_id, \
              identified_by = excluded.identified_by, language = excluded.language, \
              ended_at = excluded.ended_at, scan_id = excluded.scan_id, verdict = excluded.verdict, \
              outcome = excluded.outcome, badge = excluded.badge, \
              queue_ticket_id = excluded.queue_ticket_id, revision = excluded.revision, \
              received_at = excluded.received_at \
-             WHERE kiosk_sessions.tenant_id = excluded.tenant_id \
-             AND kiosk_sessions.device_id = excluded.device_id \
+             WHERE kiosk_sessions.device_id = excluded.device_id \
              AND kiosk_sessions.revision < excluded.revision",
         )
         .bind(s.id.to_string())
@@ -100,7 +103,7 @@ pub async fn insert_tickets(
             "INSERT INTO queue_tickets (id, tenant_id, event_id, device_id, session_id, desk, \
              number, label, issued_at, status, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (id) DO NOTHING",
+             ON CONFLICT (tenant_id, id) DO NOTHING",
         )
         .bind(t.id.to_string())
         .bind(tenant.to_string())
@@ -118,6 +121,57 @@ pub async fn insert_tickets(
     }
     Ok(())
 }
+
+/// A kind of kiosk record, by the table that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    Visit,
+    QueueTicket,
+}
+
+impl Record {
+    fn table(self) -> &'static str {
+        match self {
+            Record::Visit => "kiosk_sessions",
+            Record::QueueTicket => "queue_tickets",
+        }
+    }
+}
+
+/// Of `ids`, those the tenant holds as records of this kind that `device` made: what its upload
+/// may acknowledge as stored.
+pub async fn held_by_device(
+    tx: &mut Tx,
+    tenant: TenantId,
+    device: DeviceId,
+    record: Record,
+    ids: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut held = HashSet::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(String,)> = on_tx!(tx, c => {
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "SELECT id FROM {} WHERE tenant_id = ",
+                record.table()
+            ));
+            qb.push_bind(tenant.to_string())
+                .push(" AND device_id = ")
+                .push_bind(device.to_string())
+                .push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            qb.push(")");
+            qb.build_query_as::<(String,)>().fetch_all(c).await
+        })?;
+        held.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(held)
+}
+
+/// Ids per `IN (...)` list.
+const LOOKUP_CHUNK: usize = 500;
 
 /// What the device said with its kiosk upload: its mode and its kiosk outbox.
 pub async fn record_report(

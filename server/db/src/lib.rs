@@ -11,6 +11,11 @@
 //! [`Tx`]). On SQLite every write transaction goes through a single-connection pool, so writers
 //! queue in the process instead of failing with `SQLITE_BUSY`; reads use a pool of their own.
 //!
+//! A commit that returned is on disk: gates delete what the server acknowledged, so an
+//! acknowledged scan must survive a power cut. The SQLite write connection runs
+//! `synchronous=FULL` (the WAL is synced at every commit; under `NORMAL` the last commits before
+//! a power cut may roll back), and PostgreSQL syncs its WAL at commit by default.
+//!
 //! Tenant scoping lives here, in the helpers: every function that touches a tenant's rows takes
 //! its [`TenantId`](gatehouse_core::TenantId) first and puts it in the `WHERE` clause. A handler
 //! cannot ask for a row without saying whose it is.
@@ -99,6 +104,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_dashboard.sql")),
     (5, include_str!("../migrations/sqlite/0005_rest_api.sql")),
     (6, include_str!("../migrations/sqlite/0006_kiosk.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_tenant_scoped_ids.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -107,6 +116,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_dashboard.sql")),
     (5, include_str!("../migrations/postgres/0005_rest_api.sql")),
     (6, include_str!("../migrations/postgres/0006_kiosk.sql")),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_tenant_scoped_ids.sql"),
+    ),
 ];
 
 /// A connection to the platform's database.
@@ -168,22 +181,22 @@ impl Db {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            // Checkpoints copy the WAL into the database and, under synchronous=NORMAL, sync
-            // both files (https://www.sqlite.org/wal.html#ckpt). Left to SQLite they run in
-            // whichever commit crosses the threshold, so a scan every second or so would wait
-            // for them. `checkpoint_in_background` does them off the request path; the raised
-            // threshold only bounds the WAL should that task stop.
+            // Checkpoints copy the WAL into the database and sync both files
+            // (https://www.sqlite.org/wal.html#ckpt). Left to SQLite they run in whichever
+            // commit crosses the threshold, so a scan every second or so would wait for them.
+            // `checkpoint_in_background` does them off the request path; the raised threshold
+            // only bounds the WAL should that task stop.
             .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string());
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().synchronous(WRITE_SYNCHRONOUS))
             .await?;
+        // Readers commit nothing; the checkpoints they run sync the files whatever this says.
         let read = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.synchronous(SqliteSynchronous::Normal))
             .await?;
         checkpoint_in_background(read.clone());
         Ok(Db::Sqlite { read, write })
@@ -250,6 +263,10 @@ impl Db {
     }
 }
 
+/// How the write connection syncs: every commit reaches the disk before it returns, so what the
+/// server acknowledged (a gate then deletes it) survives a power cut.
+const WRITE_SYNCHRONOUS: SqliteSynchronous = SqliteSynchronous::Full;
+
 /// WAL size (pages of 4 KiB) at which a commit checkpoints by itself: 40 MiB, far above what the
 /// background checkpoint lets accumulate.
 const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
@@ -305,4 +322,31 @@ pub fn parse_id<T: FromStr>(text: &str) -> Result<T, sqlx::Error> {
 /// Flags are BIGINT 0/1 in both dialects.
 pub fn flag(b: bool) -> i64 {
     b as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PRAGMA synchronous` as a connection of `db` reports it (0 OFF, 1 NORMAL, 2 FULL).
+    async fn synchronous(tx: &mut Tx) -> i64 {
+        let (level,): (i64,) =
+            on_tx!(tx, c => sqlx::query_as("PRAGMA synchronous").fetch_one(c).await).unwrap();
+        level
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_that_acknowledge_are_synced_to_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(None, dir.path()).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(
+            synchronous(&mut tx).await,
+            2,
+            "every write transaction runs with synchronous=FULL"
+        );
+        tx.commit().await.unwrap();
+        db.close().await;
+    }
 }

@@ -2,6 +2,10 @@
 //! pairing; the server keeps the highest values it has seen per (device, zone), so retried or
 //! reordered uploads converge. Scans the server decides online count under the source `online`.
 //! A zone's occupancy is Σ ins − Σ outs over every source.
+//!
+//! No counter counts beyond [`MAX_COUNT`]: devices are refused above it (the domain checks each
+//! upload), and the sums read each stored counter as at most that, so no number of sources, nor a
+//! counter stored before the bound, can make them overflow.
 
 use gatehouse_core::{EventId, Movement, TenantId, ZoneId};
 
@@ -9,6 +13,17 @@ use super::{exec_tx, on_pool, on_tx, parse_id, Db, Tx};
 
 /// The source name for scans decided on the server.
 pub const ONLINE: &str = "online";
+
+/// The most passes one counter may hold: ten million, a pass every second for 115 days through
+/// one zone at one gate, far beyond any event. At that bound the sums of `i64` counters would
+/// need more than 900 billion sources to overflow. (Migration 0007 lowered stored counters to
+/// it.)
+pub const MAX_COUNT: i64 = 10_000_000;
+
+/// `SUM(col)` over counters, each read as at most [`MAX_COUNT`].
+fn bounded_sum(col: &str) -> String {
+    format!("COALESCE(SUM(CASE WHEN {col} > {MAX_COUNT} THEN {MAX_COUNT} ELSE {col} END), 0)")
+}
 
 /// Raises the stored counter of `source` for `zone` to at least these values.
 #[allow(clippy::too_many_arguments)]
@@ -80,9 +95,14 @@ pub async fn totals(
     tenant: TenantId,
     event: EventId,
 ) -> Result<Vec<(ZoneId, i64, i64)>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT zone_id, CAST(SUM(ins) AS BIGINT), CAST(SUM(outs) AS BIGINT) FROM occupancy_counters \
+    let sql = format!(
+        "SELECT zone_id, CAST({} AS BIGINT), CAST({} AS BIGINT) FROM occupancy_counters \
          WHERE tenant_id = $1 AND event_id = $2 GROUP BY zone_id",
+        bounded_sum("ins"),
+        bounded_sum("outs"),
+    );
+    let rows: Vec<(String, i64, i64)> = on_pool!(db, p => sqlx::query_as(
+        &sql,
     )
     .bind(tenant.to_string())
     .bind(event.to_string())
@@ -102,9 +122,14 @@ pub async fn zone_in(
     event: EventId,
     zone: ZoneId,
 ) -> Result<i64, sqlx::Error> {
-    let (total,): (i64,) = on_tx!(tx, c => sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(ins), 0) - COALESCE(SUM(outs), 0) AS BIGINT) \
+    let sql = format!(
+        "SELECT CAST({} - {} AS BIGINT) \
          FROM occupancy_counters WHERE tenant_id = $1 AND event_id = $2 AND zone_id = $3",
+        bounded_sum("ins"),
+        bounded_sum("outs"),
+    );
+    let (total,): (i64,) = on_tx!(tx, c => sqlx::query_as(
+        &sql,
     )
     .bind(tenant.to_string())
     .bind(event.to_string())

@@ -4,15 +4,20 @@
 //! **Online** ([`online`]): the verdict and the access log come from the same
 //! [`gatehouse_core::checkin::check_in`] the gates run, with the participant's history read from
 //! the access log inside a transaction serialised per participant (two gates asking about one
-//! badge at once see each other's scan). A scan is recorded exactly once per `scan_id`: asking
-//! again returns the first answer and records nothing new. Admitted passes count towards
+//! badge at once see each other's scan). A scan is recorded exactly once per `scan_id`, with a
+//! digest of the request: the same request again returns the first answer and records nothing
+//! new; a different request (another badge, checkpoint, direction, override, asker or event)
+//! under an id already used is refused with `scan_id_in_use`. Admitted passes count towards
 //! occupancy under their own source.
 //!
-//! **Uploads** ([`upload`]): scans are upserted by id, stored in server time (the device's clock
-//! offset is measured on each upload), offline duplicates flagged (two gates admitting one badge
-//! into a zone while they could not see each other: both kept, the later flagged), occupancy
-//! counters merged by maximum, the new scans published to the other gates. One transaction: all
-//! or nothing.
+//! **Uploads** ([`upload`]): the device's report and counters are checked first (a cursor below
+//! zero, a time outside [`MAX_DEVICE_TIME`], a counter above [`MAX_PASS_COUNT`] refuse the whole
+//! upload with 422); scans are upserted by id, stored in server time (the device's clock offset
+//! is measured on each upload), offline duplicates flagged (two gates admitting one badge into a
+//! zone while they could not see each other: both kept, the later flagged), occupancy counters
+//! merged by maximum, the new scans published to the other gates. One transaction: all or
+//! nothing. The acknowledgement names only scans the tenant now holds as this device's: an id
+//! that another device or an integrator already used was not stored, and the gate keeps it.
 //!
 //! Both queue `checkin.scanned`, `occupancy.threshold_crossed` and `checkin.offline_duplicate`
 //! webhooks for the subscriptions that want them, and tell live views after commit.
@@ -21,8 +26,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use gatehouse_core::checkin::{self, CheckIn, Lookup, Recorded};
 use gatehouse_core::protocol::{
-    Change, OnlineScanRequest, OnlineScanResponse, ParticipantSummary, Presented, ScanUpload,
-    UploadAck,
+    Change, DeviceReport, OccupancyCounter, OnlineScanRequest, OnlineScanResponse,
+    ParticipantSummary, Presented, ScanUpload, UploadAck,
 };
 use gatehouse_core::{
     AccessLog, DeviceId, EventId, Movement, ParticipantId, ScanId, TenantId, TicketError, Zone,
@@ -43,6 +48,18 @@ pub use gatehouse_db::access_logs::Source;
 /// The most scans one upload may carry (a device sends its outbox in batches).
 pub const MAX_SCANS_PER_UPLOAD: usize = 20_000;
 
+/// The most passes a device's occupancy counter may report for one zone (see
+/// [`gatehouse_db::occupancy::MAX_COUNT`]); a counter above it is refused, not clamped, so a
+/// broken or hostile device is noticed instead of skewing the event's occupancy quietly.
+pub const MAX_PASS_COUNT: u64 = gatehouse_db::occupancy::MAX_COUNT as u64;
+
+/// The latest time (Unix ms) a device may report for its clock or a scan: 9999-12-31T23:59:59.999Z.
+/// Times run from 0 (a gate whose clock restarted at the epoch is still heard, and corrected by
+/// its measured offset) to this, so the offset and the server times computed from them cannot
+/// overflow.
+pub const MAX_DEVICE_TIME: i64 = 253_402_300_799_999;
+const DEVICE_TIMES: std::ops::RangeInclusive<i64> = 0..=MAX_DEVICE_TIME;
+
 /// Who asks the server to decide a scan: a device in online mode, or an integrator through the
 /// REST API (no device).
 #[derive(Debug, Clone, Copy)]
@@ -62,8 +79,9 @@ pub async fn online(
 ) -> DomainResult<OnlineScanResponse> {
     let (tenant, event) = (asker.tenant, asker.event);
     let scan_id = req.scan_id.to_string();
+    let digest = request_digest(asker, req);
     if let Some(stored) = access_logs::find(domain.db(), tenant, &scan_id).await? {
-        return answer_again(domain, asker, stored).await;
+        return answer_again(domain, asker, req, &digest, stored).await;
     }
 
     let mut layout = domain
@@ -144,13 +162,14 @@ pub async fn online(
         device_time: req.device_time,
         corrected_time: now,
     });
-    if !access_logs::insert(unit.tx(), tenant, &log, now, now, asker.source).await? {
-        // Another request with this scan_id won the race: its answer is the answer.
+    if !access_logs::insert(unit.tx(), tenant, &log, now, now, asker.source, &digest).await? {
+        // Another request with this scan_id won the race: its answer is the answer, if it was
+        // the same request.
         drop(unit);
         let stored = access_logs::find(domain.db(), tenant, &scan_id)
             .await?
             .ok_or_else(|| DomainError::internal("read back a scan", &scan_id))?;
-        return answer_again(domain, asker, stored).await;
+        return answer_again(domain, asker, req, &digest, stored).await;
     }
     let mut events = vec![hooks::scan(&log, asker.source.as_str())];
     let movement = log.movement;
@@ -186,16 +205,49 @@ pub async fn online(
     })
 }
 
-/// The answer to a scan id the server already holds.
+/// What makes two online requests the same scan: who asks, where, what was presented, which way
+/// and why. The device's clock is left out (a retry may send a later one).
+fn request_digest(asker: &Asker, req: &OnlineScanRequest) -> String {
+    let request = serde_json::json!({
+        "event": asker.event,
+        "source": asker.source.as_str(),
+        "device": asker.device,
+        "checkpoint": req.checkpoint_id,
+        "presented": req.presented,
+        "requested": req.requested,
+        "override_reason": req.override_reason,
+    });
+    crate::crypto::digest(&request.to_string())
+}
+
+/// The answer to a scan id the server already holds: the first answer when this is the same
+/// request again, a refusal when the id already names another scan.
 async fn answer_again(
     domain: &Domain,
     asker: &Asker,
+    req: &OnlineScanRequest,
+    digest: &str,
     stored: StoredScan,
 ) -> DomainResult<OnlineScanResponse> {
-    if stored.log.event_id != asker.event {
-        return Err(DomainError::conflict(
+    let same_request = match &stored.request_digest {
+        Some(d) => d == digest,
+        // Recorded before digests were kept (migration 0007), or uploaded by a device: the same
+        // asker at the same checkpoint of the same event is the best that can be compared.
+        None => {
+            stored.source == asker.source.as_str()
+                && stored.log.device_id == asker.device
+                && stored.log.event_id == asker.event
+                && stored.log.checkpoint_id == req.checkpoint_id
+        }
+    };
+    if !same_request {
+        return Err(DomainError::invalid(
             "scan_id_in_use",
-            format!("scan id {} is already used by another event", stored.log.id),
+            format!(
+                "scan id {} already names another scan (another badge, checkpoint, direction, \
+                 override, asker or event); a new scan needs a new id",
+                stored.log.id
+            ),
         ));
     }
     let participant: Option<ParticipantRecord> = match stored.log.participant_id {
@@ -225,6 +277,7 @@ pub async fn upload(
     let now = now_ms();
     let tenant = device.tenant_id;
     let event = device.event_id;
+    check_report(&upload.report)?;
     if upload.scans.len() > MAX_SCANS_PER_UPLOAD {
         return Err(DomainError::invalid(
             "too_many_scans",
@@ -273,6 +326,13 @@ pub async fn upload(
                 ),
             ));
         }
+        let times = [
+            ("device_time", scan.device_time),
+            ("corrected_time", scan.corrected_time),
+        ];
+        if let Some((what, time)) = times.into_iter().find(|(_, t)| !DEVICE_TIMES.contains(t)) {
+            return Err(bad_time(&format!("scan {} {what}", scan.id), time));
+        }
         if scan.device_id.is_some_and(|d| d != device.id) {
             return Err(DomainError::invalid(
                 "wrong_device",
@@ -293,6 +353,7 @@ pub async fn upload(
                 ),
             ));
         }
+        check_counter(counter)?;
     }
 
     // The device's clock may be wrong: measure it against ours and store scans in server time.
@@ -309,15 +370,23 @@ pub async fn upload(
             (log, server_time)
         })
         .collect();
+    let logs_len = logs.len();
     let mut unit = UnitOfWork::begin(domain, tenant).await?;
     let new_ids = access_logs::insert_many(unit.tx(), tenant, &logs, now, Source::Device).await?;
+    // Ids the tenant already held: acknowledged only when they are this device's scans.
+    let known: Vec<String> = logs
+        .iter()
+        .map(|(log, _)| log.id.to_string())
+        .filter(|id| !new_ids.contains(id))
+        .collect();
+    let held = access_logs::held_by_device(unit.tx(), tenant, event, device.id, &known).await?;
+    let stored: HashSet<String> = new_ids.union(&held).cloned().collect();
     let fresh: Vec<AccessLog> = logs
         .into_iter()
         .map(|(log, _)| log)
         .filter(|log| new_ids.contains(&log.id.to_string()))
         .collect();
 
-    let uploaded: HashSet<String> = upload.scans.iter().map(|s| s.id.to_string()).collect();
     let touched: BTreeSet<(ParticipantId, ZoneId)> = upload
         .scans
         .iter()
@@ -352,7 +421,7 @@ pub async fn upload(
             if newly && want_duplicates {
                 events.push(hooks::offline_duplicate(&id, &event.to_string()));
             }
-            if uploaded.contains(&id) {
+            if stored.contains(&id) {
                 if let Ok(id) = id.parse() {
                     duplicates.push(ScanId(id));
                 }
@@ -376,8 +445,9 @@ pub async fn upload(
             event,
             &device.id.to_string(),
             counter.zone_id,
-            i64::try_from(counter.ins).unwrap_or(i64::MAX),
-            i64::try_from(counter.outs).unwrap_or(i64::MAX),
+            // Both at most MAX_PASS_COUNT (checked above).
+            i64::try_from(counter.ins).unwrap_or(db::occupancy::MAX_COUNT),
+            i64::try_from(counter.outs).unwrap_or(db::occupancy::MAX_COUNT),
             now,
         )
         .await?;
@@ -410,11 +480,66 @@ pub async fn upload(
     if !duplicates.is_empty() {
         tracing::warn!(device = %device.id, count = duplicates.len(), "offline duplicate admissions flagged");
     }
+    if stored.len() < logs_len {
+        tracing::warn!(device = %device.id, count = logs_len - stored.len(), "uploaded scans whose ids another device or an integrator uses were not stored");
+    }
+    let mut acknowledged = HashSet::new();
     Ok(UploadAck {
-        stored: upload.scans.iter().map(|s| s.id).collect(),
+        stored: upload
+            .scans
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| stored.contains(&id.to_string()) && acknowledged.insert(*id))
+            .collect(),
         offline_duplicates: duplicates,
         server_time: now,
     })
+}
+
+/// Refuses a device report the server cannot reason with: a feed cursor below zero, or a clock
+/// outside `0..=MAX_DEVICE_TIME`.
+fn check_report(report: &DeviceReport) -> DomainResult<()> {
+    if report.cursor < 0 {
+        return Err(DomainError::invalid(
+            "bad_report",
+            format!(
+                "the report's cursor is {}; a feed cursor is 0 or more",
+                report.cursor
+            ),
+        ));
+    }
+    if !DEVICE_TIMES.contains(&report.device_time) {
+        return Err(bad_time("the report's device_time", report.device_time));
+    }
+    Ok(())
+}
+
+/// The refusal of a device time outside [`DEVICE_TIMES`]; `what` names it.
+fn bad_time(what: &str, time: i64) -> DomainError {
+    DomainError::invalid(
+        "bad_time",
+        format!(
+            "{what} is {time}; a device time is Unix milliseconds from 0 to {MAX_DEVICE_TIME} \
+             (year 9999)"
+        ),
+    )
+}
+
+/// Refuses a counter above [`MAX_PASS_COUNT`]: no gate admits that many people into one zone.
+fn check_counter(counter: &OccupancyCounter) -> DomainResult<()> {
+    for (what, value) in [("ins", counter.ins), ("outs", counter.outs)] {
+        if value > MAX_PASS_COUNT {
+            return Err(DomainError::invalid(
+                "counter_out_of_range",
+                format!(
+                    "the occupancy counter of zone {} says {value} {what}; a device counts at \
+                     most {MAX_PASS_COUNT} passes per zone, so the upload was refused",
+                    counter.zone_id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Walks one person's admitted passes through one zone in server-time order and flags each

@@ -3,7 +3,8 @@
 //!
 //! A kiosk's upload is upserted by the kiosk's own ids in one transaction (all or nothing); a
 //! visit keeps the highest `revision` it was sent, a ticket is inserted once and starts
-//! `waiting`. The tenant's `KIOSK_MODE` feature gates it: without it the upload is refused with
+//! `waiting`. Ids are the tenant's own (another tenant's records never hide ours), and the
+//! acknowledgement names only what the tenant now holds as this kiosk's. The tenant's `KIOSK_MODE` feature gates it: without it the upload is refused with
 //! `feature_disabled` and the kiosk keeps its records. An admin marks a waiting ticket served or
 //! cancelled, once.
 
@@ -11,6 +12,7 @@ use std::collections::HashSet;
 
 use gatehouse_core::protocol::{KioskAck, KioskUpload};
 use gatehouse_core::{EventId, QueueTicketId, TenantId};
+use gatehouse_db::kiosk::Record;
 use gatehouse_db::{self as db, permissions::FeatureFlag};
 
 use crate::devices::Device;
@@ -117,14 +119,48 @@ pub async fn upload(
         now,
     )
     .await?;
+    // Only what the tenant now holds as this kiosk's is acknowledged: an id another kiosk of the
+    // tenant already uses was not stored, and the kiosk keeps it.
+    let held_sessions = db::kiosk::held_by_device(
+        unit.tx(),
+        tenant,
+        device.id,
+        Record::Visit,
+        &sessions
+            .iter()
+            .map(|s| s.id.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let held_tickets = db::kiosk::held_by_device(
+        unit.tx(),
+        tenant,
+        device.id,
+        Record::QueueTicket,
+        &tickets.iter().map(|t| t.id.to_string()).collect::<Vec<_>>(),
+    )
+    .await?;
     // The dashboard's Kiosks page shows the new tickets and visits.
     unit.notify_live(event);
     unit.commit().await?;
-    Ok(KioskAck {
-        sessions: sessions.iter().map(|s| s.id).collect(),
-        tickets: tickets.iter().map(|t| t.id).collect(),
+    let ack = KioskAck {
+        sessions: sessions
+            .iter()
+            .map(|s| s.id)
+            .filter(|id| held_sessions.contains(&id.to_string()))
+            .collect(),
+        tickets: tickets
+            .iter()
+            .map(|t| t.id)
+            .filter(|id| held_tickets.contains(&id.to_string()))
+            .collect(),
         server_time: now,
-    })
+    };
+    let refused = sessions.len() + tickets.len() - ack.sessions.len() - ack.tickets.len();
+    if refused > 0 {
+        tracing::warn!(device = %device.id, refused, "kiosk records whose ids another device uses were not stored");
+    }
+    Ok(ack)
 }
 
 /// Refuses (422, nothing stored) an upload that is too large, names another event or device, or

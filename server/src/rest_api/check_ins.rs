@@ -5,7 +5,9 @@
 //!
 //! A retry is harmless: send a `scan_id` of your own, or an `Idempotency-Key` (the scan id is then
 //! derived from the key and the API key), and asking again answers the first verdict without
-//! recording a second scan.
+//! recording a second scan. A different request under the same id or key (another badge,
+//! checkpoint, direction or override) is refused with 422 `scan_id_in_use` or
+//! `idempotency_key_reused`.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -137,6 +139,7 @@ pub async fn create(
             ))
         }
     };
+    let named_by_key = req.scan_id.is_none() && idempotency_key.is_some();
     let scan_id = match (req.scan_id, &idempotency_key) {
         (Some(id), _) => id,
         (None, Some(key)) => {
@@ -169,6 +172,14 @@ pub async fn create(
             device_time: now_ms(),
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e.code {
+        "scan_id_in_use" if named_by_key => ApiError::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different check-in (another badge, checkpoint, \
+             direction or override); use a new key for a new check-in",
+        ),
+        _ => e.into(),
+    })?;
     Ok(Json(answer.into()))
 }

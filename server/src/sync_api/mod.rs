@@ -20,27 +20,33 @@
 //! `Accept-Encoding: gzip`.
 //!
 //! **Up: scans.** `POST /sync/v1/scans` with a [`ScanUpload`]. Each scan is upserted by its
-//! client-made UUID, so retries, repeats and reordering leave one access log per scan. The server
+//! client-made UUID (unique within the tenant), so retries, repeats and reordering leave one
+//! access log per scan. The server
 //! measures the device's clock offset (`server now − report.device_time`) and stores for each scan
 //! a server time `device_time + offset` besides the device's own `device_time` and
 //! `corrected_time`. Occupancy counters per (device, zone) are merged by maximum. When two gates
 //! both admit one badge into a zone (an admitted `in` with no admitted `out` between, in server
 //! time, from different devices), both scans are kept and the later one is flagged
 //! `offline_duplicate` and listed in [`UploadAck::offline_duplicates`]. No scan is ever dropped.
-//! The [`UploadAck`] lists every id of the upload that the server now holds; the device deletes
-//! exactly those from its outbox. An upload is all or nothing: if any scan names another event,
-//! an unknown checkpoint or zone, or another device, nothing is stored and the answer is 422.
+//! The [`UploadAck`] lists every id of the upload that the server now holds as this device's scan;
+//! the device deletes exactly those from its outbox (an id another device or an integrator of
+//! the tenant already used is left out: it was not stored). An upload is all or nothing: if any
+//! scan names another event, an unknown checkpoint or zone, or another device, or has a time
+//! outside 0 ..= year 9999 (`bad_time`), or the report's cursor is below 0 (`bad_report`), or a
+//! counter is above ten million (`counter_out_of_range`), nothing is stored and the answer is 422.
 //!
 //! **Online scans.** `POST /sync/v1/scan` with [`OnlineScanRequest`]: the server decides with the
 //! same [`gatehouse_core::checkin::check_in`] as the gates, the participant's history coming from the access log, and
-//! records the scan exactly once per `scan_id` (asking again returns the first answer). Online
+//! records the scan exactly once per `scan_id` (the same request again returns the first answer;
+//! another badge, checkpoint, direction, override or device under that id is
+//! `422 scan_id_in_use`). Online
 //! scans count towards occupancy under their own source, so a device must not add them to its
 //! own counters.
 //!
 //! **Up: kiosk records.** `POST /sync/v1/kiosk` with a [`KioskUpload`] of visits (kiosk
 //! sessions) and queue tickets. Visits are upserted by id and keep the highest `revision` sent;
 //! tickets are inserted once and start `waiting` (admins mark them served or cancelled). The
-//! [`KioskAck`] lists every id the server now holds. It is all or nothing: a record of another
+//! [`KioskAck`] lists every id the server now holds as this kiosk's. It is all or nothing: a record of another
 //! event or device makes it 422. A tenant without the `KIOSK_MODE` feature gets
 //! `403 feature_disabled`, and the kiosk keeps its records for a later round.
 //!

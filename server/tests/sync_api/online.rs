@@ -7,7 +7,7 @@ use gatehouse_core::{Movement, Reason, ScanId, Verdict};
 use serde_json::Value;
 
 use super::{access_logs, feed_all, new_id, occupancy, online, online_overriding};
-use crate::common::fixtures::{approved, badge, checkpoint, participant_of, ticket};
+use crate::common::fixtures::{approved, badge, checkpoint, online_scan, participant_of, ticket};
 use crate::common::{Backend, Server};
 
 on_both_backends!(
@@ -15,6 +15,7 @@ on_both_backends!(
     a_reissued_badge_decides_revoked_online,
     online_check_ins_keep_the_record_a_gate_keeps,
     two_gates_asking_online_at_once_admit_a_badge_only_once,
+    a_scan_id_asked_again_for_another_badge_is_refused,
 );
 
 async fn online_scans_decide_like_the_gate_and_record_once(backend: Backend) {
@@ -287,4 +288,68 @@ async fn two_gates_asking_online_at_once_admit_a_badge_only_once(backend: Backen
     assert_eq!(verdicts, vec![Verdict::AlreadyScanned, Verdict::Valid]);
     let (_, plenary) = checkpoint(&demo, "Main gate entry");
     assert_eq!(occupancy(&s, &session, &demo, &plenary).await, 1);
+}
+
+async fn a_scan_id_asked_again_for_another_badge_is_refused(backend: Backend) {
+    let s = Server::demo(backend).await;
+    let demo = s.demo_json();
+    let (gate, other_gate) = s.pair_demo_devices().await;
+    let session = s.admin_session().await;
+    let tok = &gate.device_token;
+    let delegates: Vec<&Value> =
+        crate::common::fixtures::tickets(&demo, |t| approved(t) && t["category"] == "Delegate");
+    let (first, second) = (delegates[0], delegates[1]);
+    let id = new_id();
+    let admitted = online(&s, tok, "Main gate entry", badge(first), id).await;
+    assert_eq!(admitted.verdict, Verdict::Valid);
+
+    // Under the same id: another badge, another checkpoint, another direction, an override,
+    // another gate. None of them is that scan: each is refused and nothing is recorded.
+    let (entry, _) = checkpoint(&demo, "Main gate entry");
+    let (exit, _) = checkpoint(&demo, "Main gate exit");
+    let same = |request: gatehouse_core::protocol::OnlineScanRequest| {
+        gatehouse_core::protocol::OnlineScanRequest {
+            scan_id: id,
+            ..request
+        }
+    };
+    let different = [
+        (tok, same(online_scan(&entry, badge(second)))),
+        (tok, same(online_scan(&exit, badge(first)))),
+        (
+            tok,
+            gatehouse_core::protocol::OnlineScanRequest {
+                requested: Some(Movement::Out),
+                ..same(online_scan(&entry, badge(first)))
+            },
+        ),
+        (
+            tok,
+            gatehouse_core::protocol::OnlineScanRequest {
+                override_reason: Some("let them in".into()),
+                ..same(online_scan(&entry, badge(first)))
+            },
+        ),
+        (
+            &other_gate.device_token,
+            same(online_scan(&entry, badge(first))),
+        ),
+    ];
+    for (token, request) in &different {
+        let refused = s
+            .as_device(token)
+            .post_json("/sync/v1/scan", request)
+            .await
+            .expect_error(422, "scan_id_in_use");
+        assert!(refused.error_message().contains(&id.to_string()));
+    }
+
+    // The same request again (a retry, with the gate's clock later) still answers the first
+    // verdict, about the first person.
+    let retry = online(&s, tok, "Main gate entry", badge(first), id).await;
+    assert_eq!(retry.verdict, Verdict::Valid);
+    assert_eq!(retry.participant.map(|p| p.id), Some(participant_of(first)));
+    let logs = access_logs(&s, &session, &demo, "").await;
+    assert_eq!(logs.len(), 1, "one scan recorded: {logs:?}");
+    assert_eq!(logs[0]["participant_id"], first["participant_id"]);
 }
