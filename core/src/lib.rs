@@ -12,6 +12,7 @@ pub mod base45;
 pub mod checkin;
 pub mod decide;
 pub mod domain;
+pub mod export;
 pub mod kiosk;
 pub mod protocol;
 pub mod regcode;

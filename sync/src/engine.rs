@@ -10,6 +10,8 @@
 //!   (visits and queue tickets, see [`crate::kiosk`]), acknowledged the same way. A refusal
 //!   (the tenant has no `KIOSK_MODE`, an older server) keeps them queued, is noted in the
 //!   store's `kiosk_refused`, and does not stop the round: scans and the feed go on.
+//! - A refusal of the scans is kept the same way (`scans_refused`): the gate still pulls its
+//!   feed, and its status says why its scans wait.
 //! - Every answer carries `server_time`; the engine keeps the device's offset to it.
 //! - A [`SyncRefusal`] with `wipe: true` means this device was revoked: the cache and keys are
 //!   erased at once and the engine stops.
@@ -82,6 +84,9 @@ pub struct SyncReport {
     pub kiosk_outbox_depth: u64,
     /// Why the server refused the kiosk records this round (they stay queued).
     pub kiosk_refused: Option<String>,
+    /// Why the server refused the scans this round (they stay queued; the feed was still
+    /// pulled).
+    pub scans_refused: Option<String>,
 }
 
 /// Exponential backoff with jitter: each pause is drawn from [½·d, d] where d doubles per
@@ -134,7 +139,9 @@ fn check_url(url: &str) -> Result<String, SyncError> {
     }
 }
 
-/// Trades a pairing code for a device token and stores the pairing.
+/// Trades a pairing code for a device token and stores the pairing. A device holding records
+/// the server has not acknowledged is refused before the code is spent
+/// ([`SyncError::RecordsWaiting`]): under a new pairing they would be refused for good.
 pub async fn pair(
     store: &mut Store,
     server_url: &str,
@@ -143,6 +150,10 @@ pub async fn pair(
     clock: Clock,
 ) -> Result<PairResponse, SyncError> {
     let server_url = check_url(server_url)?;
+    let (scans, kiosk) = (Outbox::Scans.depth(store)?, Outbox::Kiosk.depth(store)?);
+    if scans + kiosk > 0 {
+        return Err(SyncError::RecordsWaiting { scans, kiosk });
+    }
     let http = http_client(Duration::from_secs(30))?;
     let sent = clock.now();
     let response = http
@@ -244,26 +255,20 @@ impl SyncEngine {
 
     async fn round(&mut self, pairing: &Pairing) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
-        let (pushed, duplicates) = self.push(pairing).await?;
-        report.pushed = pushed;
-        report.offline_duplicates = duplicates;
-        match self.push_kiosk(pairing).await {
-            Ok(n) => {
-                report.kiosk_pushed = n;
-                self.store.set_meta(meta::KIOSK_REFUSED, "")?;
-            }
-            // The server is there but will not take them: keep them, go on with the round.
-            Err(SyncError::Refused {
-                status,
-                code,
-                message,
-            }) if !(status >= 500 || status == 429) => {
-                let why = format!("{code}: {message}");
-                tracing::info!(status, %why, "kiosk records refused; they stay queued");
-                self.store.set_meta(meta::KIOSK_REFUSED, &why)?;
-                report.kiosk_refused = Some(why);
-            }
-            Err(e) => return Err(e),
+        // A refusal of the scans or of the kiosk records keeps them queued and is noted; the
+        // round goes on, so a gate the server will not take scans from still gets its feed.
+        let pushed = self.push(pairing).await;
+        if let Some((pushed, duplicates)) =
+            self.note_refusal(pushed, meta::SCANS_REFUSED, &mut report.scans_refused)?
+        {
+            report.pushed = pushed;
+            report.offline_duplicates = duplicates;
+        }
+        let pushed = self.push_kiosk(pairing).await;
+        if let Some(pushed) =
+            self.note_refusal(pushed, meta::KIOSK_REFUSED, &mut report.kiosk_refused)?
+        {
+            report.kiosk_pushed = pushed;
         }
         report.pulled = self.pull(pairing).await?;
         report.cursor = self.store.cursor()?;
@@ -271,6 +276,35 @@ impl SyncEngine {
         report.kiosk_outbox_depth = Outbox::Kiosk.depth(&self.store)?;
         report.clock_offset_ms = self.store.clock_offset()?;
         Ok(report)
+    }
+
+    /// An upload's result: its value once the server took the records (the note under `key` is
+    /// cleared), `None` when the server is there but refused them (they stay queued; the note
+    /// and `refused` say why), or the error that ends the round (the network, a revocation).
+    fn note_refusal<T>(
+        &mut self,
+        result: Result<T, SyncError>,
+        key: &str,
+        refused: &mut Option<String>,
+    ) -> Result<Option<T>, SyncError> {
+        match result {
+            Ok(value) => {
+                self.store.set_meta(key, "")?;
+                Ok(Some(value))
+            }
+            Err(SyncError::Refused {
+                status,
+                code,
+                message,
+            }) if !(status >= 500 || status == 429) => {
+                let why = format!("{code}: {message}");
+                tracing::info!(status, %why, what = key, "upload refused; the records stay queued");
+                self.store.set_meta(key, &why)?;
+                *refused = Some(why);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn url(&self, pairing: &Pairing, path: &str) -> String {

@@ -82,6 +82,14 @@ pub enum SyncError {
     Protocol(String),
     #[error("{0} is not a server address (expected http://host:port or https://...)")]
     BadServerUrl(String),
+    /// Pairing again would strand records made under the current pairing: they carry its
+    /// device id, which the new pairing's server would refuse.
+    #[error(
+        "this device still holds {scans} scan(s) and {kiosk} kiosk record(s) the server has not \
+         acknowledged; sync them first (`gatehouse-gate sync --once`), or save them to a file with \
+         `gatehouse-gate pair --export-queued FILE ...` and pair again"
+    )]
+    RecordsWaiting { scans: u64, kiosk: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -94,6 +102,7 @@ impl SyncError {
             SyncError::Revoked => "revoked",
             SyncError::Protocol(_) => "protocol",
             SyncError::BadServerUrl(_) => "bad_server_url",
+            SyncError::RecordsWaiting { .. } => "records_waiting",
             SyncError::Store(e) => e.code(),
         }
     }

@@ -139,6 +139,16 @@ impl Outbox {
             .query_row([], |r| r.get::<_, i64>(0))? as u64)
     }
 
+    /// Takes every record out of both queues, leaving the records themselves in the store (the
+    /// evidence export still lists the scans). For a device pairing again once its waiting
+    /// records were exported: sent under the new pairing, the server would refuse them.
+    pub fn release_all(store: &mut Store) -> Result<(), StoreError> {
+        store
+            .conn_mut()
+            .execute_batch("DELETE FROM outbox; DELETE FROM kiosk_outbox;")?;
+        Ok(())
+    }
+
     /// Whether the record with this id is still waiting in this queue.
     pub fn is_queued(self, store: &Store, id: &str) -> Result<bool, StoreError> {
         let sql = match self {

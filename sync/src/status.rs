@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use gatehouse_core::export::inert_cell;
 use gatehouse_core::Millis;
 use serde::Serialize;
 
@@ -39,6 +40,8 @@ pub struct GateStatus {
     pub kiosk_outbox_depth: u64,
     /// Why the server last refused them, if it did.
     pub kiosk_refused: Option<String>,
+    /// Why the server last refused the scans, if it did (they wait in the outbox).
+    pub scans_refused: Option<String>,
     pub last_sync_at: Option<Millis>,
     pub last_error: Option<String>,
     pub clock_offset_ms: i64,
@@ -57,6 +60,8 @@ pub struct SyncState {
     pub kiosk_outbox_depth: u64,
     /// Why the server last refused the kiosk records, if it did.
     pub kiosk_refused: Option<String>,
+    /// Why the server last refused the scans, if it did.
+    pub scans_refused: Option<String>,
     pub last_error: Option<String>,
 }
 
@@ -68,6 +73,7 @@ pub fn sync_state(store: &Store) -> Result<SyncState, StoreError> {
         outbox_depth: Outbox::Scans.depth(store)?,
         kiosk_outbox_depth: Outbox::Kiosk.depth(store)?,
         kiosk_refused: non_empty(store.meta(meta::KIOSK_REFUSED)?),
+        scans_refused: non_empty(store.meta(meta::SCANS_REFUSED)?),
         last_error: non_empty(store.meta(meta::LAST_ERROR)?),
     })
 }
@@ -89,6 +95,7 @@ pub fn gate_status(store: &Store) -> Result<GateStatus, StoreError> {
         outbox_depth: sync.outbox_depth,
         kiosk_outbox_depth: sync.kiosk_outbox_depth,
         kiosk_refused: sync.kiosk_refused,
+        scans_refused: sync.scans_refused,
         last_sync_at: sync.last_sync_at,
         last_error: sync.last_error,
         clock_offset_ms: store.clock_offset()?,
@@ -123,7 +130,7 @@ pub const EXPORT_COLUMNS: [&str; 15] = [
     "offline_duplicate",
 ];
 
-/// Writes every scan this gate made to a CSV file; returns the number of scans written.
+/// Writes every scan this gate made to a CSV file, every cell inert in a spreadsheet; returns the number of scans written.
 pub fn export_logs(store: &Store, out: &Path) -> Result<u64, StoreError> {
     let export_err = |detail: String| StoreError::Export {
         path: out.to_path_buf(),
@@ -140,31 +147,37 @@ pub fn export_logs(store: &Store, out: &Path) -> Result<u64, StoreError> {
             None => None,
         };
         let uploaded = !Outbox::Scans.is_queued(store, &log.id.to_string())?;
+        let record = [
+            log.id.to_string(),
+            log.device_time.to_string(),
+            log.corrected_time.to_string(),
+            log.checkpoint_id.to_string(),
+            log.zone_id.to_string(),
+            log.participant_id
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            name.unwrap_or_default(),
+            log.credential_seq
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            log.movement
+                .map(|m| m.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            log.verdict.as_str().to_owned(),
+            log.reason.code().to_owned(),
+            log.override_reason.unwrap_or_default(),
+            log.device_id.map(|d| d.to_string()).unwrap_or_default(),
+            uploaded.to_string(),
+            duplicate.to_string(),
+        ];
+        // A name or an override reason typed as a formula stays text in a spreadsheet.
         writer
-            .write_record([
-                log.id.to_string(),
-                log.device_time.to_string(),
-                log.corrected_time.to_string(),
-                log.checkpoint_id.to_string(),
-                log.zone_id.to_string(),
-                log.participant_id
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                name.unwrap_or_default(),
-                log.credential_seq
-                    .map(|s| s.to_string())
-                    .unwrap_or_default(),
-                log.movement
-                    .map(|m| m.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
-                log.verdict.as_str().to_owned(),
-                log.reason.code().to_owned(),
-                log.override_reason.unwrap_or_default(),
-                log.device_id.map(|d| d.to_string()).unwrap_or_default(),
-                uploaded.to_string(),
-                duplicate.to_string(),
-            ])
+            .write_record(
+                record
+                    .iter()
+                    .map(|cell| inert_cell(cell).as_bytes().to_vec()),
+            )
             .map_err(|e| export_err(e.to_string()))?;
         written += 1;
     }

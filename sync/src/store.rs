@@ -201,6 +201,8 @@ pub mod meta {
     pub const MODE: &str = "mode";
     /// Why the server last refused the kiosk records (empty once it took them).
     pub const KIOSK_REFUSED: &str = "kiosk_refused";
+    /// Why the server last refused the scans (empty once it took them).
+    pub const SCANS_REFUSED: &str = "scans_refused";
 }
 
 /// The background WAL checkpoint thread of one store ([`Store::background_checkpoints`]).

@@ -6,13 +6,13 @@ use gatehouse_core::{AccessLog, DeviceId, Movement, ParticipantStatus, Reason, S
 use gatehouse_sync::engine::apply_page;
 use gatehouse_sync::test_support::*;
 use gatehouse_sync::{read_scanner_line, Outbox, ScanOptions, Store};
+use uuid::Uuid;
 
 /// The scans waiting for upload, oldest first.
 fn queued_scans(store: &Store) -> Vec<AccessLog> {
     let batch = Outbox::batch::<AccessLog>(store, 0, 10).unwrap();
     batch.records().cloned().collect()
 }
-use uuid::Uuid;
 
 #[test]
 fn a_valid_badge_is_admitted_and_queued_for_upload() {
@@ -326,6 +326,32 @@ fn the_evidence_export_lists_every_scan_with_the_name() {
     assert_eq!(lines.len(), 3);
     assert!(lines[1].contains("Amina Yusuf") && lines[1].contains("VALID"));
     assert!(lines[2].contains("ALREADY_SCANNED"));
+}
+
+#[test]
+fn a_name_that_is_a_formula_stays_text_in_the_evidence_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = participant(1, "=HYPERLINK(\"http://evil.example\",\"Amina\")");
+    let store = paired_store(dir.path(), std::slice::from_ref(&p));
+    let mut gate = station(dir.path());
+    let entrance = gate.checkpoint("Main entrance").unwrap();
+    gate.scan(&payload(&p), &entrance, &Default::default())
+        .unwrap();
+
+    let out = dir.path().join("evidence.csv");
+    gatehouse_sync::status::export_logs(&store, &out).unwrap();
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let column = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "participant_name")
+        .unwrap();
+    let row = rows.records().next().unwrap().unwrap();
+    assert_eq!(
+        &row[column], "'=HYPERLINK(\"http://evil.example\",\"Amina\")",
+        "a spreadsheet shows the name, it does not follow the link"
+    );
 }
 
 #[test]

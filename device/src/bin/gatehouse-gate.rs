@@ -3,7 +3,7 @@
 //! `{"error": {"code", "message"}}` and exit with status 1. Logs go to stderr (`GATEHOUSE_LOG`).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -51,6 +51,12 @@ enum Command {
         code: String,
         #[arg(long, value_name = "NAME")]
         profile: Option<String>,
+        /// When this device still holds scans the server has not acknowledged (a gate paired
+        /// again, a revoked one), write every scan it made to FILE (the evidence export) and
+        /// take them out of the upload queue, then pair. Without it, such a device refuses to
+        /// pair.
+        #[arg(long, value_name = "FILE")]
+        export_queued: Option<PathBuf>,
     },
     /// Push the outbox and pull the feed; without --once, keep doing so until killed.
     Sync {
@@ -265,8 +271,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             server,
             code,
             profile,
+            export_queued,
         } => {
             let mut store = settings.store()?;
+            let exported = match export_queued {
+                Some(file) => Some(export_and_release(&mut store, &file)?),
+                None => None,
+            };
             let paired = runtime()?.block_on(pair_device(
                 &mut store,
                 &server,
@@ -282,6 +293,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "event_id": paired.event_id,
                 "event_name": paired.event_name,
                 "clock_offset_ms": store.clock_offset()?,
+                "exported": exported,
             }))
         }
         Command::Sync {
@@ -338,6 +350,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => run_gate(&settings, at, server.as_deref(), interval_ms, input),
         Command::DecodeFrames { .. } | Command::HashPin => Ok(()),
     }
+}
+
+/// `pair --export-queued FILE`: the evidence export of every scan this device made, then its
+/// upload queues emptied so that it may pair again. Returns the scans written.
+fn export_and_release(store: &mut Store, file: &Path) -> anyhow::Result<u64> {
+    let written = gatehouse_sync::status::export_logs(store, file)?;
+    gatehouse_sync::Outbox::release_all(store)?;
+    Ok(written)
 }
 
 /// `hash-pin`: the PIN is read from stdin so it never appears in the shell's history.

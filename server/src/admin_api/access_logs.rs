@@ -1,12 +1,13 @@
 //! The access log of an event: a filtered JSON page (newest first) and a CSV export streamed page
 //! by page, so exporting a million scans holds one page in memory at a time. The export's cells
-//! never start a spreadsheet formula (see [`inert`]).
+//! never start a spreadsheet formula (see [`gatehouse_core::export::inert_cell`]).
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use gatehouse_core::export::inert_cell;
 use gatehouse_core::{EventId, TenantId, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -100,17 +101,6 @@ const CSV_HEADER: [&str; 15] = [
     "source",
 ];
 
-/// A cell a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return (a formula, or one once its lead is stripped) gets a leading `'`, OWASP's rule against
-/// CSV injection (an override reason `=HYPERLINK(...)` sent through the REST API is text).
-fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
 fn csv_row(s: &StoredScan) -> [String; 15] {
     let l = &s.log;
     let opt = |v: Option<String>| v.unwrap_or_default();
@@ -143,7 +133,7 @@ fn csv_chunk(header: bool, rows: &[StoredScan]) -> Result<Bytes, csv::Error> {
         out.write_record(CSV_HEADER)?;
     }
     for r in rows {
-        out.write_record(csv_row(r).iter().map(|cell| inert(cell).into_owned()))?;
+        out.write_record(csv_row(r).iter().map(|cell| inert_cell(cell).into_owned()))?;
     }
     let bytes = out
         .into_inner()
@@ -231,19 +221,4 @@ pub async fn csv(
         Body::from_stream(futures::StreamExt::fuse(stream)),
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_that_would_start_a_formula_become_text() {
-        for cell in ["=1+1", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"] {
-            assert_eq!(inert(cell), format!("'{cell}"), "{cell:?}");
-        }
-        for cell in ["", "plain", "1-2", "a=b", "'quoted"] {
-            assert_eq!(inert(cell), cell, "{cell:?}");
-        }
-    }
 }
